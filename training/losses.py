@@ -1,0 +1,57 @@
+"""OHEM cross-entropy with an ignore label (CoinCheung/BiSeNet's ``OhemCELoss``)."""
+import math
+
+import tensorflow as tf
+import tf_keras as keras
+
+
+def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ratio=1 / 16):
+    """Mean CE over the hard pixels: those with loss > -log(thresh), or the top
+    ``n_min = valid_pixels * min_kept_ratio`` losses when fewer are that hard.
+
+    labels: (N,H,W) or (N,H,W,1) int class ids; logits: (N,H,W,K). As upstream, the
+    per-pixel loss of ignored pixels is 0 and ``n_min`` counts valid pixels only.
+    Returns 0 when no pixel is valid.
+    """
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.cast(tf.reshape(labels, tf.shape(logits)[:-1]), tf.int32)
+    num_classes = tf.shape(logits)[-1]
+    valid = tf.not_equal(labels, ignore_index)
+    safe = tf.where(valid, labels, 0)
+    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.clip_by_value(safe, 0, num_classes - 1), logits=logits)
+    ce = tf.reshape(tf.where(valid, ce, 0.0), [-1])
+    n_min = tf.reduce_sum(tf.cast(valid, tf.int32)) // tf.cast(round(1 / min_kept_ratio), tf.int32)
+    hard = ce > -math.log(thresh)
+    n_hard = tf.reduce_sum(tf.cast(hard, tf.int32))
+
+    def mean_hard():
+        return tf.reduce_sum(tf.where(hard, ce, 0.0)) / tf.cast(tf.maximum(n_hard, 1), tf.float32)
+
+    def mean_top_k():
+        return tf.reduce_mean(tf.math.top_k(ce, k=n_min, sorted=False).values)
+
+    return tf.cond(
+        tf.logical_and(n_hard < n_min, n_min > 0), mean_top_k, mean_hard
+    )
+
+
+@keras.saving.register_keras_serializable(package="bisenetv2_tf")
+class OhemCrossEntropy(keras.losses.Loss):
+    """Keras wrapper of ``ohem_cross_entropy`` (returns one scalar per batch)."""
+
+    def __init__(self, ignore_index=255, thresh=0.7, min_kept_ratio=1 / 16, name="ohem_ce", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.ignore_index = ignore_index
+        self.thresh = thresh
+        self.min_kept_ratio = min_kept_ratio
+
+    def call(self, y_true, y_pred):
+        return ohem_cross_entropy(y_true, y_pred, self.ignore_index, self.thresh, self.min_kept_ratio)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "ignore_index": self.ignore_index,
+            "thresh": self.thresh,
+            "min_kept_ratio": self.min_kept_ratio,
+        }

@@ -1,0 +1,130 @@
+"""tf.data pipelines: a decoder (file -> uint8 tensors) and parsers (augment/pad/normalize).
+
+Training parser (paper recipe): random scale 0.75-2.0, pad to the crop with the ignore
+label, random crop, horizontal flip, color jitter, normalize. Eval parser: normalize
+and pad bottom/right to a multiple of 32 (label padded with ignore), so scores are
+taken at the label's own size.
+"""
+import dataclasses
+
+import tensorflow as tf
+
+from bisenetv2_tf.preprocessing import CITYSCAPES, normalize
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentConfig:
+    crop_size: tuple = (256, 320)  # (H, W), multiples of 32
+    scale_range: tuple = (0.75, 2.0)
+    flip: bool = True
+    brightness: float = 0.4
+    contrast: float = 0.4
+    saturation: float = 0.4
+
+
+def decode_pair(image_path, label_path, spec):
+    """Paths -> (H,W,3) uint8 image, (H,W) uint8 class ids (LUT/palette applied)."""
+    image = tf.io.decode_image(tf.io.read_file(image_path), channels=3, expand_animations=False)
+    if spec.label_palette is not None:
+        raw = tf.io.decode_image(tf.io.read_file(label_path), channels=3, expand_animations=False)
+        palette = tf.constant(spec.label_palette, tf.uint8)  # (K,3)
+        hits = tf.reduce_all(raw[:, :, None, :] == palette[None, None], axis=-1)  # (H,W,K)
+        label = tf.where(
+            tf.reduce_any(hits, -1), tf.cast(tf.argmax(tf.cast(hits, tf.int32), -1), tf.uint8),
+            tf.constant(spec.ignore_index, tf.uint8),
+        )
+    else:
+        label = tf.io.decode_image(tf.io.read_file(label_path), channels=1, expand_animations=False)[..., 0]
+        if spec.label_lut is not None:
+            label = tf.gather(tf.constant(spec.label_lut, tf.uint8), tf.cast(label, tf.int32))
+    image.set_shape([None, None, 3])
+    label.set_shape([None, None])
+    return image, label
+
+
+def _color_jitter(image, cfg):
+    """float image in [0,1] -> jittered in [0,1] (brightness, contrast, saturation factors)."""
+    if cfg.brightness:
+        image = image * tf.random.uniform([], 1 - cfg.brightness, 1 + cfg.brightness)
+    if cfg.contrast:
+        mean = tf.reduce_mean(tf.image.rgb_to_grayscale(image))
+        image = (image - mean) * tf.random.uniform([], 1 - cfg.contrast, 1 + cfg.contrast) + mean
+    if cfg.saturation:
+        gray = tf.image.rgb_to_grayscale(image)
+        image = (image - gray) * tf.random.uniform([], 1 - cfg.saturation, 1 + cfg.saturation) + gray
+    return tf.clip_by_value(image, 0.0, 1.0)
+
+
+def train_parser(image, label, cfg, ignore_index, norm=CITYSCAPES):
+    """(H,W,3) uint8, (H,W) uint8 -> crop (h,w,3) float32 normalized, (h,w) int32."""
+    crop_h, crop_w = cfg.crop_size
+    size = tf.cast(tf.shape(image)[:2], tf.float32)
+    scale = tf.random.uniform([], cfg.scale_range[0], cfg.scale_range[1])
+    new_size = tf.cast(tf.round(size * scale), tf.int32)
+    image = tf.image.resize(image, new_size, method="bilinear")  # float32 0..255
+    label = tf.image.resize(label[..., None], new_size, method="nearest")
+    label = tf.cast(label, tf.int32) - ignore_index  # pad with 0 == ignore after shift back
+    pad_h = tf.maximum(crop_h - new_size[0], 0)
+    pad_w = tf.maximum(crop_w - new_size[1], 0)
+    image = tf.pad(image, [[0, pad_h], [0, pad_w], [0, 0]])
+    label = tf.pad(label, [[0, pad_h], [0, pad_w], [0, 0]])
+    stacked = tf.concat([image, tf.cast(label, tf.float32)], axis=-1)
+    stacked = tf.image.random_crop(stacked, [crop_h, crop_w, 4])
+    if cfg.flip:
+        stacked = tf.image.random_flip_left_right(stacked)
+    image = _color_jitter(stacked[..., :3] / 255.0, cfg)
+    label = tf.cast(stacked[..., 3], tf.int32) + ignore_index
+    image = (image - tf.constant(norm.mean)) / tf.constant(norm.std)
+    return image, label
+
+
+def eval_parser(image, label, ignore_index, norm=CITYSCAPES, multiple=32):
+    """(H,W,3) uint8, (H,W) uint8 -> padded (H',W',3) float32, (H',W') int32 (ignore-padded)."""
+    image = normalize(image, norm)
+    shape = tf.shape(image)
+    pad_h = (multiple - shape[0] % multiple) % multiple
+    pad_w = (multiple - shape[1] % multiple) % multiple
+    image = tf.pad(image, [[0, pad_h], [0, pad_w], [0, 0]])
+    label = tf.pad(tf.cast(label, tf.int32), [[0, pad_h], [0, pad_w]], constant_values=ignore_index)
+    return image, label
+
+
+def _files(spec, shuffle, seed):
+    ds = tf.data.Dataset.from_tensor_slices((list(spec.image_paths), list(spec.label_paths)))
+    if shuffle:
+        ds = ds.shuffle(len(spec), seed=seed, reshuffle_each_iteration=True)
+    return ds
+
+
+def train_dataset(spec, batch_size, cfg=AugmentConfig(), seed=None, cache=False, norm=CITYSCAPES,
+                  repeat=True):
+    """Infinite (by default) shuffled, augmented batches ``(images, labels)``."""
+    ds = tf.data.Dataset.from_tensor_slices((list(spec.image_paths), list(spec.label_paths)))
+    ds = ds.map(lambda i, l: decode_pair(i, l, spec), num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    ds = ds.shuffle(len(spec), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.map(lambda i, l: train_parser(i, l, cfg, spec.ignore_index, norm), num_parallel_calls=AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=True)
+    if seed is not None:
+        options = tf.data.Options()
+        options.deterministic = True
+        ds = ds.with_options(options)
+    return ds.prefetch(AUTOTUNE)
+
+
+def eval_dataset(spec, batch_size=1, norm=CITYSCAPES, cache=False):
+    """Full-resolution, 32-padded ``(images, labels)`` in file order.
+
+    ``batch_size > 1`` needs images of one size (e.g. CamVid).
+    """
+    ds = _files(spec, False, None)
+    ds = ds.map(lambda i, l: decode_pair(i, l, spec), num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    ds = ds.map(lambda i, l: eval_parser(i, l, spec.ignore_index, norm), num_parallel_calls=AUTOTUNE)
+    return ds.batch(batch_size).prefetch(AUTOTUNE)
