@@ -1,0 +1,299 @@
+"""Convert a trained Keras model to TFLite (FP32, FP16, dynamic-range, INT8 PTQ, INT8
+from a QAT model) and ONNX; every artifact is verified against Keras and gets a
+metadata JSON (labels, colors, normalization, input size) beside it.
+
+  python -m tflite.convert --model models/camvid/bisenetv2.keras \
+      --precision fp32 fp16 int8-ptq --input-size 384 480 \
+      --dataset camvid --data-dir ../shared/data/camvid --out-dir models/camvid
+
+Artifacts are static batch 1 with fixed H x W (what LiteRT.js and the Edge TPU need).
+Inputs are normalized RGB (see tflite/metadata.py); INT8 models take uint8 (or int8,
+``--io-dtype``) quantized inputs and return quantized logits.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import bisenetv2_tf  # noqa: F401
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from bisenetv2_tf.preprocessing import CITYSCAPES
+from tflite import metadata
+
+PRECISIONS = ("fp32", "fp16", "dynamic", "int8-ptq", "int8-qat")
+FILE_SUFFIX = {"fp32": "fp32", "fp16": "fp16", "dynamic": "dynamic", "int8-ptq": "int8_ptq", "int8-qat": "int8_qat"}
+
+
+class ConversionError(RuntimeError):
+    """A conversion that cannot be done as asked; the message says why."""
+
+
+def check_input_size(hw):
+    h, w = hw
+    if h <= 0 or w <= 0 or h % 32 or w % 32:
+        raise ConversionError(f"input size must be positive multiples of 32, got {h}x{w}")
+
+
+def load_keras_model(path):
+    """Open a float or QAT ``.keras`` model saved by this project."""
+    if not os.path.isfile(path):
+        raise ConversionError(f"model not found: {path}")
+    from tflite.qat import quantize_scope
+
+    try:
+        with quantize_scope():
+            return keras.models.load_model(path, compile=False)
+    except Exception as err:  # keras raises many types for bad files
+        raise ConversionError(f"{path}: not a loadable Keras model ({type(err).__name__}: {err})") from err
+
+
+def concrete_function(model, hw, batch=1):
+    """The model's inference function with a static (batch, H, W, 3) float32 input."""
+    check_input_size(hw)
+
+    @tf.autograph.experimental.do_not_convert
+    def infer(image):
+        return model(image, training=False)
+
+    return tf.function(infer).get_concrete_function(
+        tf.TensorSpec([batch, hw[0], hw[1], 3], tf.float32, name="image"))
+
+
+def to_tflite(model, precision, hw, representative=None, io_dtype="uint8"):
+    """Keras model -> TFLite flatbuffer bytes.
+
+    ``representative``: a callable returning an iterator of [(1,H,W,3) float32] lists,
+    required for int8-ptq and int8-qat (for the QAT model it only calibrates tensors
+    that QAT left without ranges; trained ranges are kept).
+    """
+    if precision not in PRECISIONS:
+        raise ConversionError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model, hw)], model)
+    if precision == "fp16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif precision == "dynamic":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif precision.startswith("int8"):
+        if representative is None:
+            raise ConversionError(f"{precision} needs a representative dataset (--data-dir)")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        io = {"uint8": tf.uint8, "int8": tf.int8}[io_dtype]
+        converter.inference_input_type = io
+        if model.outputs[0].dtype.is_floating:
+            converter.inference_output_type = io
+    try:
+        return converter.convert()
+    except Exception as err:
+        raise ConversionError(f"TFLite conversion ({precision}) failed: {str(err).splitlines()[0]}") from err
+
+
+def interpreter(content=None, path=None, threads=2):
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=content, model_path=path, num_threads=threads)
+    it.allocate_tensors()
+    return it
+
+
+def run_tflite(it, x):
+    """Run one (1,H,W,3) float32 normalized input; quantizes/dequantizes as the model needs.
+
+    Returns the output as float32 (dequantized logits) or int32 (class map).
+    """
+    inp, out = it.get_input_details()[0], it.get_output_details()[0]
+    if inp["dtype"] in (np.uint8, np.int8):
+        scale, zp = inp["quantization"]
+        lo, hi = np.iinfo(inp["dtype"]).min, np.iinfo(inp["dtype"]).max
+        x = np.clip(np.floor(x / np.float32(scale) + np.float32(0.5)) + zp, lo, hi).astype(inp["dtype"])
+    it.set_tensor(inp["index"], x.astype(inp["dtype"], copy=False))
+    it.invoke()
+    y = it.get_tensor(out["index"])
+    if out["dtype"] in (np.uint8, np.int8) and out["quantization"][0]:
+        scale, zp = out["quantization"]
+        return (y.astype(np.float32) - zp) * scale
+    return y
+
+
+def verify(content, model, images):
+    """Compare the TFLite artifact with the Keras model on ``images`` (list of (1,H,W,3)).
+
+    Returns max/mean absolute logit error (None for class-map outputs) and the
+    argmax agreement in percent.
+    """
+    it = interpreter(content)
+    errors, agree, total = [], 0, 0
+    for x in images:
+        ref = model(x, training=False)
+        ref = ref.numpy() if hasattr(ref, "numpy") else np.asarray(ref)
+        got = run_tflite(it, x)
+        if got.ndim == ref.ndim and got.shape == ref.shape and ref.ndim == 4:
+            errors.append(np.abs(got.astype(np.float32) - ref))
+            ref_ids, got_ids = ref.argmax(-1), got.argmax(-1)
+        else:
+            ref_ids, got_ids = (ref.argmax(-1) if ref.ndim == 4 else ref), got
+        agree += int(np.sum(ref_ids == got_ids))
+        total += ref_ids.size
+    result = {"argmax_agreement_pct": 100.0 * agree / max(total, 1), "images": len(images)}
+    if errors:
+        result["max_abs_error"] = float(max(e.max() for e in errors))
+        result["mean_abs_error"] = float(np.mean([e.mean() for e in errors]))
+    return result
+
+
+def op_histogram(content):
+    """{op name: count} of a TFLite model (from the LiteRT analyzer's op list)."""
+    it = interpreter(content)
+    counts = {}
+    for op in it._get_ops_details():  # noqa: SLF001  (no public API for the op list)
+        counts[op["op_name"]] = counts.get(op["op_name"], 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def atomic_write(path, data):
+    """Write bytes to ``path`` via a temp file, so a crash leaves no partial artifact."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def calibration_images(spec, hw, count, seed=0):
+    """Up to ``count`` dataset images letterboxed to (H,W) and normalized: list of (1,H,W,3)."""
+    from PIL import Image
+
+    if len(spec) == 0:
+        raise ConversionError("the representative dataset is empty")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(spec))[:count]
+    fake_meta = {"input": {"shape": [1, hw[0], hw[1], 3], "dtype": "float32", "quantization": None},
+                 "normalization": CITYSCAPES.to_json()}
+    images = []
+    for i in order:
+        with Image.open(spec.image_paths[i]) as img:
+            images.append(metadata.preprocess_rgb(np.asarray(img.convert("RGB")), fake_meta))
+    return images
+
+
+def class_info(args, spec):
+    """(names, colors, ignore) from the dataset, a class file, or train_args.json."""
+    if spec is not None:
+        return spec.class_names, spec.colors, spec.ignore_index
+    from training.datasets import read_class_file
+
+    if args.class_file:
+        names, colors, ignore, _ = read_class_file(args.class_file)
+        return names, colors, ignore
+    raise ConversionError("need --data-dir (dataset) or --class-file to name the classes")
+
+
+def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=None, colors=None,
+                ignore_index=255, qat_model=None, io_dtype="uint8", num_calibration=100,
+                num_verify=8, model_name="bisenetv2", output_kind="logits", log=print):
+    """Convert ``model`` to each precision; write NAME_PRECISION.tflite + .json into out_dir.
+
+    Returns {precision: {"path", "bytes", "verify", "ops", "seconds"}}.
+    """
+    check_input_size(hw)
+    if spec is not None:
+        class_names, colors, ignore_index = spec.class_names, spec.colors, spec.ignore_index
+    if class_names is None:
+        raise ConversionError("class names are needed for the metadata")
+    if model.outputs[0].shape[-1] != len(class_names) and output_kind != "argmax":
+        raise ConversionError(
+            f"model has {model.outputs[0].shape[-1]} output classes but the dataset has {len(class_names)}")
+    needs_data = any(p.startswith("int8") for p in precisions)
+    if needs_data and spec is None:
+        raise ConversionError("INT8 conversion needs a representative dataset: pass --data-dir")
+    if "int8-qat" in precisions and qat_model is None:
+        raise ConversionError("int8-qat needs a QAT model (--qat-model, made by python -m tflite.qat)")
+    calib = calibration_images(spec, hw, num_calibration) if needs_data else None
+    check = calib[:num_verify] if calib else [
+        np.random.default_rng(0).standard_normal((1, hw[0], hw[1], 3)).astype(np.float32) for _ in range(2)]
+    results = {}
+    for precision in precisions:
+        t0 = time.time()
+        source = qat_model if precision == "int8-qat" else model
+        representative = (lambda: ([x] for x in calib)) if precision.startswith("int8") else None
+        content = to_tflite(source, precision, hw, representative, io_dtype)
+        report = verify(content, source, check)
+        it = interpreter(content)
+        meta = metadata.build(model_name, precision.replace("-", "_"), it.get_input_details()[0],
+                              it.get_output_details()[0], output_kind, CITYSCAPES, class_names, colors,
+                              ignore_index)
+        meta["verification"] = report
+        path = os.path.join(out_dir, f"{name}_{FILE_SUFFIX[precision]}.tflite")
+        atomic_write(path, content)
+        atomic_write(path[: -len(".tflite")] + ".json", __import__("json").dumps(meta, indent=1).encode())
+        results[precision] = {"path": path, "bytes": len(content), "verify": report,
+                              "ops": op_histogram(content), "seconds": time.time() - t0}
+        err = (f"max |err| {report['max_abs_error']:.4f}, mean {report['mean_abs_error']:.5f}, "
+               if "max_abs_error" in report else "")
+        log(f"{precision:9s} {path} {len(content) / 1e6:.2f} MB: {err}argmax agreement "
+            f"{report['argmax_agreement_pct']:.2f}% on {report['images']} images ({time.time() - t0:.0f}s)")
+    return results
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m tflite.convert", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="float .keras model (inference or training)")
+    p.add_argument("--qat-model", help="QAT .keras model for int8-qat")
+    p.add_argument("--precision", nargs="+", default=["fp32", "fp16", "int8-ptq"], choices=PRECISIONS)
+    p.add_argument("--input-size", type=int, nargs=2, required=True, metavar=("H", "W"),
+                   help="static input height and width (multiples of 32)")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--name", help="file name stem (default: the model's name, e.g. bisenetv2)")
+    p.add_argument("--io-dtype", default="uint8", choices=("uint8", "int8"), help="INT8 model I/O type")
+    p.add_argument("--output", default="logits", choices=("logits", "probs", "argmax"),
+                   help="output head; argmax (ARG_MAX) does not run on the GPU delegate")
+    p.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"))
+    p.add_argument("--data-dir", help="representative data for INT8 calibration and verification")
+    p.add_argument("--split", default="train", help="split used for calibration (default train)")
+    p.add_argument("--class-file", help="classes.json when no --data-dir is given")
+    p.add_argument("--num-calibration", type=int, default=100)
+    p.add_argument("--num-verify", type=int, default=8, help="images compared against Keras")
+    args = p.parse_args(argv)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from bisenetv2_tf.model import with_output_head
+    from training import datasets
+
+    try:
+        hw = tuple(args.input_size)
+        check_input_size(hw)
+        model = load_keras_model(args.model)
+        if len(model.outputs) > 1 or args.output != "logits":
+            model = with_output_head(model, args.output)
+        qat = load_keras_model(args.qat_model) if args.qat_model else None
+        if qat is not None and (len(qat.outputs) > 1 or args.output != "logits"):
+            qat = with_output_head(qat, args.output)
+        spec = datasets.load_spec(args.dataset, args.data_dir, args.split) if args.data_dir else None
+        names, colors, ignore = class_info(args, spec)
+        name = args.name or model.name
+        model_name = name.split("_")[0]
+        convert_all(model, args.precision, hw, args.out_dir, name, spec, names, colors, ignore, qat,
+                    args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output)
+    except (ConversionError, datasets.DatasetError, FileNotFoundError) as err:
+        sys.exit(f"error: {err}")
+
+
+if __name__ == "__main__":
+    main()
