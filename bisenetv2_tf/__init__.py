@@ -19,6 +19,7 @@ if "tensorflow" in sys.modules and "keras" in sys.modules and "tf_keras" not in 
         stacklevel=2,
     )
 
+from bisenetv2_tf.bisenetv1 import bisenetv1  # noqa: E402
 from bisenetv2_tf.model import (  # noqa: E402
     VARIANTS,
     bisenetv2,
@@ -27,5 +28,5 @@ from bisenetv2_tf.model import (  # noqa: E402
 )
 from bisenetv2_tf.output_layers import ClassMap  # noqa: E402
 
-__all__ = ["VARIANTS", "bisenetv2", "to_inference", "with_output_head", "ClassMap"]
+__all__ = ["VARIANTS", "bisenetv1", "bisenetv2", "to_inference", "with_output_head", "ClassMap"]
 __version__ = "0.1.0"
