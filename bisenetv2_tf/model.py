@@ -77,9 +77,9 @@ def bisenetv2(
 
     Input is an RGB image normalized as in the pipeline (``(x/255 - mean) / std``).
     """
-    config = VARIANTS[variant] if isinstance(variant, str) else variant
     if isinstance(variant, str) and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}")
+    config = VARIANTS[variant] if isinstance(variant, str) else variant
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
     if num_classes < 1:

@@ -1,0 +1,66 @@
+"""Import a CoinCheung/BiSeNet checkpoint (.pth or .npz) as a Keras model.
+
+  python -m bisenetv2_tf.import_torch CHECKPOINT --num-classes N --out MODEL.keras
+      [--model bisenetv2|bisenetv2-l|bisenetv1] [--with-aux] [--input-size H W]
+
+Writes an inference model (or, with --with-aux, the training model with the auxiliary
+heads) that ``tf_keras.models.load_model`` opens after ``import bisenetv2_tf``. Its
+input is NHWC float32 RGB normalized as upstream: (x/255 - mean) / std with the
+Cityscapes mean (0.3257, 0.3690, 0.3223) and std (0.2112, 0.2148, 0.2115).
+Every key must match: a mismatched checkpoint exits non-zero with a one-line error
+and no output file.
+"""
+import argparse
+import os
+import sys
+
+import bisenetv2_tf  # noqa: F401
+from bisenetv2_tf import checkpoint
+from bisenetv2_tf.builders import MODEL_NAMES, build_model
+
+
+def import_checkpoint(path, num_classes, model_name="bisenetv2", with_aux=False, input_size=None):
+    """Build the model and load ``path`` into it; returns (model, ignored aux keys)."""
+    state = checkpoint.read_checkpoint(path)
+    shape = (*input_size, 3) if input_size else (None, None, 3)
+    has_aux_keys = any(k.startswith(checkpoint.AUX_PREFIXES) for k in state)
+    if with_aux and not has_aux_keys:
+        raise checkpoint.CheckpointMismatchError(
+            f"{path} has no auxiliary-head keys; drop --with-aux to import the inference model")
+    model = build_model(model_name, num_classes, shape, aux_heads=with_aux)
+    ignored = checkpoint.load_state_dict(model, state)
+    return model, ignored
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bisenetv2_tf.import_torch", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", help="CoinCheung state_dict: .pth (needs torch) or .npz with the same keys")
+    p.add_argument("--num-classes", type=int, required=True)
+    p.add_argument("--out", required=True, help="output .keras file")
+    p.add_argument("--model", default="bisenetv2", choices=MODEL_NAMES)
+    p.add_argument("--variant", choices=("v2", "v2-l"), help="shorthand for --model bisenetv2[-l]")
+    p.add_argument("--with-aux", action="store_true", help="keep the training-only auxiliary heads")
+    p.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
+                   help="static input size (default: any size, multiples of 32)")
+    args = p.parse_args(argv)
+    if args.variant:
+        args.model = {"v2": "bisenetv2", "v2-l": "bisenetv2-l"}[args.variant]
+    if not args.out.endswith(".keras"):
+        p.error("--out must end with .keras")
+    try:
+        model, ignored = import_checkpoint(args.checkpoint, args.num_classes, args.model, args.with_aux,
+                                           args.input_size)
+    except (checkpoint.CheckpointMismatchError, FileNotFoundError, ImportError, ValueError) as err:
+        sys.exit(f"error: {err}")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    tmp = args.out + ".partial.keras"
+    model.save(tmp)
+    os.replace(tmp, args.out)
+    extra = f"; ignored {len(ignored)} auxiliary-head keys" if ignored else ""
+    print(f"wrote {args.out}: {args.model}, {args.num_classes} classes, "
+          f"{'training (with aux heads)' if args.with_aux else 'inference'} model{extra}")
+
+
+if __name__ == "__main__":
+    main()

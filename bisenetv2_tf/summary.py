@@ -1,0 +1,64 @@
+"""Print parameters (training and inference), MACs per block and output shapes.
+
+  python -m bisenetv2_tf.summary --variant v2 --num-classes 19 --size 512 1024
+"""
+import argparse
+
+import bisenetv2_tf  # noqa: F401
+from bisenetv2_tf.builders import MODEL_NAMES, build_model
+from bisenetv2_tf.complexity import count_params, per_block, total_macs
+
+VARIANT_TO_MODEL = {"v2": "bisenetv2", "v2-l": "bisenetv2-l", "v1": "bisenetv1"}
+
+
+def summarize(model_name, num_classes, size, depth=2):
+    """Returns the summary as a list of lines (markdown tables)."""
+    train = build_model(model_name, num_classes, (*size, 3), aux_heads=True, batch_size=1)
+    infer = build_model(model_name, num_classes, (*size, 3), aux_heads=False, batch_size=1)
+    t_train, f_train = count_params(train)
+    t_infer, f_infer = count_params(infer)
+    lines = [
+        f"# {model_name}, {num_classes} classes, input 1x{size[0]}x{size[1]}x3",
+        "",
+        "| | trainable params | BN moving stats | total |",
+        "|---|---:|---:|---:|",
+        f"| training model (with aux heads) | {t_train:,} | {f_train:,} | {t_train + f_train:,} |",
+        f"| inference model | {t_infer:,} | {f_infer:,} | {t_infer + f_infer:,} |",
+        "",
+        "| block | params | GMACs |",
+        "|---|---:|---:|",
+    ]
+    for block, entry in per_block(train, depth).items():
+        if entry["params"] or entry["macs"]:
+            lines.append(f"| {block} | {entry['params']:,} | {entry['macs'] / 1e9:.3f} |")
+    macs_infer, macs_train = total_macs(infer), total_macs(train)
+    lines += [
+        f"| **inference total** | {t_infer:,} | {macs_infer / 1e9:.3f} |",
+        f"| **training total** | {t_train:,} | {macs_train / 1e9:.3f} |",
+        "",
+        "| output | shape | dtype |",
+        "|---|---|---|",
+    ]
+    for name, tensor in zip(train.output_names, train.outputs):
+        lines.append(f"| {name} | {tuple(tensor.shape)} | {tensor.dtype.name} |")
+    return lines
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bisenetv2_tf.summary", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL), help="v2 (default), v2-l or v1")
+    group.add_argument("--model", choices=MODEL_NAMES)
+    p.add_argument("--num-classes", type=int, default=19)
+    p.add_argument("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"))
+    p.add_argument("--depth", type=int, default=2, help="block name depth for the MACs table (1 or 2)")
+    args = p.parse_args(argv)
+    if args.size[0] % 32 or args.size[1] % 32:
+        p.error(f"--size must be multiples of 32, got {args.size}")
+    name = args.model or VARIANT_TO_MODEL[args.variant or "v2"]
+    print("\n".join(summarize(name, args.num_classes, tuple(args.size), args.depth)))
+
+
+if __name__ == "__main__":
+    main()

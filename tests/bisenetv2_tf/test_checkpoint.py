@@ -1,0 +1,149 @@
+"""Parity with CoinCheung/BiSeNet's BiSeNetV2 on the reference fixture, and the importer."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from bisenetv2_tf import bisenetv2, to_inference
+from bisenetv2_tf.checkpoint import (
+    CheckpointMismatchError, export_state_dict, load_state_dict, read_checkpoint, write_npz,
+)
+from bisenetv2_tf.complexity import count_params
+from conftest import REFERENCE_DIR, REPO, load_npz, require
+
+WEIGHTS = REFERENCE_DIR / "coincheung_bisenetv2_c11.npz"
+IO = REFERENCE_DIR / "coincheung_bisenetv2_c11_io.npz"
+TOL = 1e-4
+INTERMEDIATES = {
+    "feat_detail": "detail.S3.2.relu", "feat2": "segment.S1S2.fuse.relu", "feat3": "segment.S3.1.relu",
+    "feat4": "segment.S4.1.relu", "feat5_4": "segment.S5_4.3.relu", "feat5_5": "segment.S5_5.conv_last.relu",
+    "feat_bga": "bga.conv.2", "logits_lowres": "head.conv_out.1",
+}
+
+
+@pytest.fixture(scope="module")
+def state():
+    return load_npz(WEIGHTS)
+
+
+@pytest.fixture(scope="module")
+def io():
+    return load_npz(IO)
+
+
+@pytest.fixture(scope="module")
+def imported(state):
+    model = bisenetv2(11, aux_heads=True)
+    assert load_state_dict(model, state) == []
+    return model
+
+
+def test_parameter_counts_equal_reference():
+    train, infer = bisenetv2(11, aux_heads=True), bisenetv2(11, aux_heads=False)
+    assert count_params(infer) == (3_350_427, 17_328)
+    assert count_params(train) == (5_212_375, 21_072)
+
+
+def test_outputs_match_reference(imported, io):
+    outs = imported(io["input_nhwc"], training=False)
+    for name, out in zip(["logits", "aux2", "aux3", "aux4", "aux5_4"], outs):
+        diff = np.abs(out.numpy().transpose(0, 3, 1, 2) - io[name]).max()
+        assert diff <= TOL, f"{name}: max abs diff {diff}"
+
+
+def test_intermediates_match_reference(imported, io):
+    probe = keras.Model(imported.input, [imported.get_layer(n).output for n in INTERMEDIATES.values()])
+    for name, out in zip(INTERMEDIATES, probe(io["input_nhwc"], training=False)):
+        diff = np.abs(out.numpy().transpose(0, 3, 1, 2) - io[name]).max()
+        assert diff <= TOL, f"{name}: max abs diff {diff}"
+
+
+def test_inference_model_ignores_aux_keys_and_matches(state, io):
+    model = bisenetv2(11, aux_heads=False)
+    ignored = load_state_dict(model, state)
+    assert len(ignored) == 48 and all(k.startswith("aux") for k in ignored)
+    diff = np.abs(model(io["input_nhwc"]).numpy().transpose(0, 3, 1, 2) - io["logits"]).max()
+    assert diff <= TOL
+
+
+def test_save_reload_other_size_identical(imported, tmp_path):
+    x = np.random.default_rng(7).standard_normal((2, 96, 160, 3)).astype(np.float32)
+    inference = to_inference(imported)
+    expected = inference(x).numpy()
+    inference.save(tmp_path / "v2.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "v2.keras")(x).numpy(), expected)
+
+
+def test_export_round_trip_is_lossless(imported, state):
+    exported = export_state_dict(imported)
+    assert set(exported) == set(state)
+    for key, value in state.items():
+        assert exported[key].shape == value.shape or key.endswith("num_batches_tracked"), key
+        np.testing.assert_array_equal(exported[key].reshape(value.shape), value, err_msg=key)
+
+
+def _weights_snapshot(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda s: s.pop("bga.left1.0.weight"), "1 missing key"),
+    (lambda s: s.__setitem__("bga.extra.weight", np.zeros(3, np.float32)), "1 unexpected key"),
+    (lambda s: s.__setitem__("head.conv_out.1.bias", np.zeros(12, np.float32)), "1 mis-shaped key"),
+])
+def test_mismatched_checkpoints_are_refused_whole(state, mutate, message):
+    model = bisenetv2(11, aux_heads=True)
+    before = _weights_snapshot(model)
+    broken = dict(state)
+    mutate(broken)
+    with pytest.raises(CheckpointMismatchError, match=message):
+        load_state_dict(model, broken)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_read_checkpoint_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_checkpoint(str(tmp_path / "none.npz"))
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(CheckpointMismatchError, match="not a readable"):
+        read_checkpoint(str(bad))
+    with pytest.raises(CheckpointMismatchError, match="unsupported"):
+        (tmp_path / "w.ckpt").write_bytes(b"x")
+        read_checkpoint(str(tmp_path / "w.ckpt"))
+
+
+def test_write_npz_round_trip(imported, tmp_path):
+    write_npz(export_state_dict(imported), tmp_path / "w.npz")
+    model = bisenetv2(11, aux_heads=True)
+    load_state_dict(model, read_checkpoint(str(tmp_path / "w.npz")))
+    for a, b in zip(model.get_weights(), imported.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def _run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "bisenetv2_tf.import_torch", *args], cwd=REPO,
+                          capture_output=True, text=True)
+
+
+def test_import_cli_writes_loadable_inference_model(tmp_path, io):
+    out = tmp_path / "camvid.keras"
+    result = _run_cli(str(require(WEIGHTS)), "--num-classes", "11", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    model = keras.models.load_model(out)
+    assert len(model.outputs) == 1
+    diff = np.abs(model(io["input_nhwc"]).numpy().transpose(0, 3, 1, 2) - io["logits"]).max()
+    assert diff <= TOL
+
+
+def test_import_cli_mismatch_exits_with_one_line(tmp_path):
+    out = tmp_path / "x.keras"
+    result = _run_cli(str(require(WEIGHTS)), "--num-classes", "19", "--out", str(out))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: checkpoint does not fit") and "head.conv_out.1" in last
+    assert "Traceback" not in result.stderr
+    assert not out.exists()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the pinned dependencies and run every test suite: Python (pytest),
+# the Android demo's pure-Java core (JUnit) and the browser demo (headless Chromium).
+# Exits non-zero if any suite fails. Needs ../shared beside the repository.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export TF_CPP_MIN_LOG_LEVEL=2
+python3 -m pip install -q --disable-pip-version-check -r requirements.txt || exit 1
+
+status=0
+run() {
+  echo "=== $*"
+  "$@" || { echo "=== FAILED: $*"; status=1; }
+}
+run python3 -m pytest -q
+[ -f android_demo/core/run_tests.sh ] && run bash android_demo/core/run_tests.sh
+[ -f web_demo/run_tests.sh ] && run bash web_demo/run_tests.sh
+exit $status
