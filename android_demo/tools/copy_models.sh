@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Copy the converted CamVid models and their metadata into the app's assets.
+#
+#   bash android_demo/tools/copy_models.sh [MODELS_DIR]     (default: models/camvid)
+#
+# Copies NAME_int8_qat.tflite and/or NAME_int8_ptq.tflite (CPU / NNAPI) and NAME_fp16.tflite
+# (GPU), each with its .json, where NAME is bisenetv2 unless MODEL_NAME says otherwise.
+# Fails, copying nothing, when the FP16 model or every INT8 model is missing.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+SRC="${1:-$REPO/models/camvid}"
+NAME="${MODEL_NAME:-bisenetv2}"
+DEST="$HERE/../app/src/main/assets"
+
+die() { echo "copy_models.sh: $*" >&2; exit 1; }
+
+[[ -d "$SRC" ]] || die "no folder $SRC. Convert the trained model first (see android_demo/README.md, 'Models')."
+
+files=()
+check() { # model file -> adds it and its .json to files, or returns 1
+    local model="$SRC/$1" meta="$SRC/${1%.tflite}.json"
+    [[ -f "$model" ]] || return 1
+    [[ -f "$meta" ]] || die "$model has no metadata file $(basename "$meta") beside it (tflite.convert writes both)"
+    grep -q '"bisenetv2-tf/metadata"' "$meta" || die "$meta is not a bisenetv2-tf metadata file"
+    files+=("$model" "$meta")
+}
+
+int8=0
+for p in int8_qat int8_ptq; do
+    if check "${NAME}_${p}.tflite"; then int8=$((int8 + 1)); fi
+done
+((int8 > 0)) || die "no INT8 model in $SRC: need ${NAME}_int8_qat.tflite or ${NAME}_int8_ptq.tflite (+ .json)"
+check "${NAME}_fp16.tflite" || die "no FP16 model in $SRC: need ${NAME}_fp16.tflite (+ .json) for the GPU delegate"
+
+mkdir -p "$DEST"
+# drop models from an earlier copy so the app never picks a stale one
+find "$DEST" -maxdepth 1 \( -name '*.tflite' -o -name '*.json' \) -delete
+for f in "${files[@]}"; do
+    cp "$f" "$DEST/"
+    printf '  %-32s %8d KiB\n' "$(basename "$f")" $(( $(stat -c %s "$f") / 1024 ))
+done
+echo "copied ${#files[@]} files into $(cd "$DEST" && pwd)"
