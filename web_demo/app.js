@@ -470,7 +470,16 @@ ui.modelFile.addEventListener('change', () => {
 });
 ui.modelSelect.addEventListener('change', () => {
   const name = ui.modelSelect.value;
-  if (name) enqueue(() => loadModelUrl(modelUrl(name).url, name));
+  if (!name) return;
+  enqueue(async () => {
+    try {
+      await loadModelUrl(modelUrl(name).url, name);
+    } catch (err) {
+      // Show the model still in use.
+      ui.modelSelect.value = state.model && state.model.source !== 'file' ? state.model.name : '';
+      throw err;
+    }
+  });
 });
 ui.cameraBtn.addEventListener('click', () => {
   if (state.camera) stopCamera();

@@ -191,6 +191,37 @@ describe('web demo in headless Chromium', () => {
     });
     assert.match(await page.textContent('#latency'), /Inference\s*[\d.]+ ms/);
     await page.screenshot({path: path.join(config.resultsDir, 'int8_fixture.png'), fullPage: true});
+
+    // The drawn mask: at full opacity each canvas pixel is its class color (no resize
+    // here, so canvas pixel (x, y) is class map pixel (x, y)); at zero, the image.
+    const setAlpha = (v) => page.$eval('#alpha', (el, val) => {
+      el.value = String(val);
+      el.dispatchEvent(new Event('input'));
+    }, v);
+    const canvasPixels = async () => b64(await page.$eval('#result', (c) => {
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let str = '';
+      for (let i = 0; i < px.length; i += 0x8000) str += String.fromCharCode(...px.subarray(i, i + 0x8000));
+      return btoa(str);
+    }));
+    await setAlpha(255);
+    const opaque = await canvasPixels();
+    let wrong = 0;
+    for (let y = 0; y < last.h; y += 7) {
+      for (let x = 0; x < last.w; x += 7) {
+        const col = meta.colors[ref.classMap[y * last.W + x]], o = (y * last.w + x) * 4;
+        if (opaque[o] !== col[0] || opaque[o + 1] !== col[1] || opaque[o + 2] !== col[2]) wrong++;
+      }
+    }
+    assert.equal(wrong, 0, 'opaque mask pixels are the class colors');
+    await setAlpha(0);
+    const clear = await canvasPixels();
+    let off = 0;
+    for (let i = 0; i < last.h * last.w; i++) {
+      for (let c = 0; c < 3; c++) if (clear[i * 4 + c] !== ref.image[i * 3 + c]) off++;
+    }
+    assert.equal(off, 0, 'at zero opacity the canvas is the image as PIL decodes it');
+    await setAlpha(150);
   });
 
   test('INT8 on an image that must be resized (letterbox + PIL bilinear)', async (t) => {
@@ -235,6 +266,16 @@ describe('web demo in headless Chromium', () => {
         path.basename(config.models.int8, '.tflite'), {timeout: TIMEOUT});
   });
 
+  test('the Benchmark button times repeated runs', async () => {
+    await page.fill('#bench-runs', '3');
+    await page.click('#bench-btn');
+    await settle();
+    const text = await page.textContent('#bench-result');
+    assert.match(text, /median [\d.]+ ms, p90 [\d.]+ ms, min [\d.]+ ms over 3 runs, \d thread/);
+    const b = await page.evaluate(() => window.demo.state);
+    assert.equal(b.status, 'done');
+  });
+
   test('a file that is not an image: a message, and the page still works', async () => {
     const notImage = path.join(tmp, 'notes.png');
     fs.writeFileSync(notImage, 'this is text, not a PNG\n'.repeat(20));
@@ -270,6 +311,11 @@ describe('web demo in headless Chromium', () => {
     await page.setInputFiles('#model-file', [cut, json]);
     assert.equal(await settle(), 'error');
     assert.match(await visibleMessage(), /LiteRT\.js could not load truncated\.tflite/);
+
+    // A model with the metadata of another one (uint8 input, float32 metadata).
+    await page.setInputFiles('#model-file', [config.models.int8, config.models.fp32.replace(/\.tflite$/, '.json')]);
+    assert.equal(await settle(), 'error');
+    assert.match(await visibleMessage(), /the model input \(uint8\[1,\d+,\d+,3\]\) does not match its metadata \(float32/);
 
     // Only a .tflite, no metadata.
     await page.setInputFiles('#model-file', [config.models.int8]);

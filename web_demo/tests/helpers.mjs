@@ -75,7 +75,8 @@ export function pythonReference(model, image, outDir, {threads = 2, bench = 0} =
   const read = (f) => new Uint8Array(fs.readFileSync(path.join(outDir, f)));
   return {
     result: JSON.parse(fs.readFileSync(path.join(outDir, 'result.json'), 'utf8')),
-    input: read('input.bin'), output: read('output.bin'), classMap: read('classmap.bin'),
+    image: read('image.bin'), input: read('input.bin'), output: read('output.bin'),
+    classMap: read('classmap.bin'),
   };
 }
 

@@ -6,6 +6,7 @@
 Reads the metadata JSON beside the model, preprocesses the image with
 ``tflite.metadata.preprocess_rgb`` and runs the LiteRT interpreter
 (``ai_edge_litert``). Writes to --out-dir:
+  image.bin     the decoded RGB image, h*w*3
   input.bin     the input tensor bytes (what the page must produce bit for bit)
   output.bin    the raw output tensor bytes
   classmap.bin  ``class_map_from_output`` as uint8, H*W
@@ -67,6 +68,7 @@ def run_reference(model_path, image_path, out_dir, threads=2, bench=0, meta_path
     big_h, big_w = meta["input"]["shape"][1:3]
     _, (new_h, new_w) = metadata.letterbox_geometry(image.shape[:2], (big_h, big_w))
     os.makedirs(out_dir, exist_ok=True)
+    image.tofile(os.path.join(out_dir, "image.bin"))
     x.tofile(os.path.join(out_dir, "input.bin"))
     y.tofile(os.path.join(out_dir, "output.bin"))
     class_map.astype(np.uint8).tofile(os.path.join(out_dir, "classmap.bin"))
