@@ -64,7 +64,7 @@ public final class StillImageFragment extends Fragment implements SegmentationHe
         if (uri == null) {
             return;
         }
-        status.setText(R.string.loading_model);
+        status.setText(R.string.segmenting);
         android.content.ContentResolver resolver = requireContext().getContentResolver();
         helper.segmentStill(() -> ImageLoader.load(resolver, uri, MAX_SIDE));
     }
