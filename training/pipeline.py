@@ -44,24 +44,32 @@ def decode_pair(image_path, label_path, spec):
     return image, label
 
 
-def _color_jitter(image, cfg):
+def _color_jitter(image, cfg, seeds):
     """float image in [0,1] -> jittered in [0,1] (brightness, contrast, saturation factors)."""
+    def factor(amount, seed):
+        return tf.random.stateless_uniform([], seed, 1 - amount, 1 + amount)
+
     if cfg.brightness:
-        image = image * tf.random.uniform([], 1 - cfg.brightness, 1 + cfg.brightness)
+        image = image * factor(cfg.brightness, seeds[0])
     if cfg.contrast:
         mean = tf.reduce_mean(tf.image.rgb_to_grayscale(image))
-        image = (image - mean) * tf.random.uniform([], 1 - cfg.contrast, 1 + cfg.contrast) + mean
+        image = (image - mean) * factor(cfg.contrast, seeds[1]) + mean
     if cfg.saturation:
         gray = tf.image.rgb_to_grayscale(image)
-        image = (image - gray) * tf.random.uniform([], 1 - cfg.saturation, 1 + cfg.saturation) + gray
+        image = (image - gray) * factor(cfg.saturation, seeds[2]) + gray
     return tf.clip_by_value(image, 0.0, 1.0)
 
 
-def train_parser(image, label, cfg, ignore_index, norm=CITYSCAPES):
-    """(H,W,3) uint8, (H,W) uint8 -> crop (h,w,3) float32 normalized, (h,w) int32."""
+def train_parser(image, label, cfg, ignore_index, seed, norm=CITYSCAPES):
+    """(H,W,3) uint8, (H,W) uint8 -> crop (h,w,3) float32 normalized, (h,w) int32.
+
+    ``seed`` is a (2,) int tensor; every random op is stateless and derived from it, so
+    a seeded pipeline gives the same batches whatever the parallelism.
+    """
+    seeds = tf.random.experimental.stateless_split(seed, 6)
     crop_h, crop_w = cfg.crop_size
     size = tf.cast(tf.shape(image)[:2], tf.float32)
-    scale = tf.random.uniform([], cfg.scale_range[0], cfg.scale_range[1])
+    scale = tf.random.stateless_uniform([], seeds[0], cfg.scale_range[0], cfg.scale_range[1])
     new_size = tf.cast(tf.round(size * scale), tf.int32)
     image = tf.image.resize(image, new_size, method="bilinear")  # float32 0..255
     label = tf.image.resize(label[..., None], new_size, method="nearest")
@@ -71,10 +79,10 @@ def train_parser(image, label, cfg, ignore_index, norm=CITYSCAPES):
     image = tf.pad(image, [[0, pad_h], [0, pad_w], [0, 0]])
     label = tf.pad(label, [[0, pad_h], [0, pad_w], [0, 0]])
     stacked = tf.concat([image, tf.cast(label, tf.float32)], axis=-1)
-    stacked = tf.image.random_crop(stacked, [crop_h, crop_w, 4])
+    stacked = tf.image.stateless_random_crop(stacked, [crop_h, crop_w, 4], seeds[1])
     if cfg.flip:
-        stacked = tf.image.random_flip_left_right(stacked)
-    image = _color_jitter(stacked[..., :3] / 255.0, cfg)
+        stacked = tf.image.stateless_random_flip_left_right(stacked, seeds[2])
+    image = _color_jitter(stacked[..., :3] / 255.0, cfg, seeds[3:])
     label = tf.cast(stacked[..., 3], tf.int32) + ignore_index
     image = (image - tf.constant(norm.mean)) / tf.constant(norm.std)
     return image, label
@@ -108,7 +116,11 @@ def train_dataset(spec, batch_size, cfg=AugmentConfig(), seed=None, cache=False,
     ds = ds.shuffle(len(spec), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    ds = ds.map(lambda i, l: train_parser(i, l, cfg, spec.ignore_index, norm), num_parallel_calls=AUTOTUNE)
+    # One independent (2,) seed per element: from ``seed`` when given, else random.
+    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+    ds = tf.data.Dataset.zip((ds, seeds))
+    ds = ds.map(lambda pair, s: train_parser(*pair, cfg, spec.ignore_index, s, norm),
+                num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=True)
     if seed is not None:
         options = tf.data.Options()

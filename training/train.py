@@ -138,15 +138,8 @@ def build_compiled(args, num_classes, ignore_index, total_steps):
     return model
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
-    if args.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    strategy = make_strategy(args.strategy)
-    os.makedirs(args.out_dir, exist_ok=True)
-
+def load_data(args):
+    """(train spec, val spec or None), checked up front unless --no-data-check."""
     train_spec = datasets.load_spec(args.dataset, args.data_dir, args.train_split, args.class_file)
     val_spec = (datasets.load_spec(args.dataset, args.data_dir, args.val_split, args.class_file)
                 if args.val_split else None)
@@ -156,6 +149,22 @@ def main(argv=None):
         val_spec = val_spec and datasets.check_files(val_spec, args.skip_bad)
         print(f"checked {len(train_spec)} train + {len(val_spec) if val_spec else 0} val pairs "
               f"in {time.time() - t0:.1f}s")
+    return train_spec, val_spec
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.seed is not None:
+        keras.utils.set_random_seed(args.seed)
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    strategy = make_strategy(args.strategy)
+    os.makedirs(args.out_dir, exist_ok=True)
+
+    try:
+        train_spec, val_spec = load_data(args)
+    except datasets.DatasetError as err:
+        raise SystemExit(f"error: {err}") from None
     num_classes, ignore = train_spec.num_classes, train_spec.ignore_index
     if args.batch_size % strategy.num_replicas_in_sync:
         raise SystemExit(f"error: --batch-size {args.batch_size} is not divisible by "

@@ -1,0 +1,123 @@
+"""The fit CLI end to end on tiny synthetic data: train, kill -9 + resume, NaN stop,
+evaluate/predict CLIs, and two local MultiWorkerMirroredStrategy workers."""
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
+
+
+def _train_cmd(data, out, *extra):
+    return [sys.executable, "-m", "training.train", "--data-dir", str(data), "--out-dir", str(out),
+            "--batch-size", "2", "--crop", "64", "64", "--steps-per-epoch", "3", "--warmup-steps", "1",
+            "--log-every", "1", "--val-batch-size", "2", "--seed", "0", *extra]
+
+
+def _epochs_logged(out):
+    with open(out / "log.csv") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_train_kill9_resume_evaluate_predict(synthetic_dir, tmp_path):
+    out = tmp_path / "run"
+    cmd = _train_cmd(synthetic_dir, out, "--epochs", "3")
+    proc = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in proc.stdout:  # kill -9 in the middle of the second epoch
+        seen.append(line)
+        if line.startswith("epoch 2 step 2"):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen[-20:])
+    assert _epochs_logged(out) == [0]
+
+    resumed = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    steps = [l for l in resumed.stdout.splitlines() if l.startswith("epoch ") and " step " in l]
+    assert steps[0].startswith("epoch 2 step 1"), steps[:2]  # epoch 1 is not redone
+    assert _epochs_logged(out) == [0, 1, 2]
+    for name in ("checkpoints/last.keras", "checkpoints/best.keras", "model.keras", "train_args.json"):
+        assert (out / name).is_file(), name
+    model = keras.models.load_model(out / "model.keras", compile=False)
+    assert len(model.outputs) == 1 and model.outputs[0].shape[-1] == 7
+
+    report = tmp_path / "val.json"
+    ev = subprocess.run([sys.executable, "-m", "training.evaluate", "--model", str(out / "model.keras"),
+                         "--data-dir", str(synthetic_dir), "--split", "val", "--json", str(report), "--flip"],
+                        cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert ev.returncode == 0, ev.stderr[-2000:]
+    result = json.loads(report.read_text())
+    assert 0.0 <= result["miou"] <= 1.0 and 0.0 <= result["pixel_accuracy"] <= 1.0
+    assert set(result["per_class_iou"]) == {"sky", "building", "road", "pavement", "tree", "car", "pole"}
+    assert result["num_images"] == 4 and np.asarray(result["confusion_matrix"]).shape == (7, 7)
+
+    image = os.path.join(synthetic_dir, "val", "val_0000.png")
+    pred = subprocess.run([sys.executable, "-m", "training.predict", "--model", str(out / "model.keras"),
+                           "--out-dir", str(tmp_path / "pred"), image], cwd=REPO, env=ENV,
+                          capture_output=True, text=True, timeout=300)
+    assert pred.returncode == 0, pred.stderr[-2000:]
+    from PIL import Image
+
+    assert Image.open(tmp_path / "pred" / "val_0000_mask.png").size == (96, 64)
+    assert Image.open(tmp_path / "pred" / "val_0000_overlay.png").size == (96, 64)
+
+
+def test_nan_loss_stops_with_clear_message(synthetic_dir, tmp_path):
+    out = tmp_path / "nan"
+    result = subprocess.run(_train_cmd(synthetic_dir, out, "--epochs", "2", "--lr", "1e30", "--val-split", ""),
+                            cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: loss became nan") and "Traceback" not in result.stderr
+    assert not (out / "model.keras").exists()
+
+
+def test_bad_data_exits_with_one_line(tmp_path, synthetic_dir):
+    result = subprocess.run(_train_cmd(tmp_path / "missing", tmp_path / "o", "--epochs", "1"), cwd=REPO,
+                            env=ENV, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].startswith("error: folder not found")
+    bad = subprocess.run(_train_cmd(synthetic_dir, tmp_path / "o", "--crop", "60", "64"), cwd=REPO, env=ENV,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "multiples of 32" in bad.stderr
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_local_multiworker_workers_end_identical(synthetic_dir, tmp_path):
+    ports = [_free_port(), _free_port()]
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    procs = []
+    for index in range(2):
+        env = {**ENV, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
+        cmd = _train_cmd(synthetic_dir, tmp_path / f"w{index}", "--epochs", "1", "--strategy", "multiworker",
+                         "--val-split", "", "--no-data-check")
+        procs.append(subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True))
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    for p, text in zip(procs, outputs):
+        assert p.returncode == 0, text[-3000:]
+        assert "2 replica(s)" in text
+    a = keras.models.load_model(tmp_path / "w0" / "model.keras", compile=False).get_weights()
+    b = keras.models.load_model(tmp_path / "w1" / "model.keras", compile=False).get_weights()
+    for wa, wb in zip(a, b):
+        np.testing.assert_array_equal(wa, wb)
+    start = keras.models.load_model(tmp_path / "w0" / "model.keras", compile=False)
+    assert any(np.any(w != 0) for w in start.get_weights())

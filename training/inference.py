@@ -1,0 +1,141 @@
+"""One predictor interface over Keras (.keras) and TFLite (.tflite) models.
+
+``predictor.class_map(image)`` maps an (h,w,3) uint8 RGB image to (h,w) int32 class
+ids at the image's own size:
+- Keras models take any multiple-of-32 size: the normalized image is zero-padded
+  bottom/right to a multiple of 32 (optionally also flipped / rescaled, averaging
+  softmax probabilities) and the prediction is cropped back.
+- TFLite models have a static input: the image is letterboxed exactly as apps do
+  (tflite/metadata.py, reading ``MODEL.json`` beside the model), and the valid region
+  of the class map is cropped and resized back (nearest).
+"""
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from bisenetv2_tf.preprocessing import CITYSCAPES, Normalization, normalize_numpy
+
+
+class InferenceError(ValueError):
+    """A model file that cannot be used for prediction; the message names it."""
+
+
+def _pad_to(x, multiple=32):
+    h, w = x.shape[:2]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    return np.pad(x, ((0, ph), (0, pw), (0, 0))) if ph or pw else x
+
+
+class KerasPredictor:
+    def __init__(self, path, scales=(1.0,), flip=False, norm=CITYSCAPES):
+        import tf_keras as keras
+
+        from bisenetv2_tf.model import with_output_head
+
+        try:
+            model = keras.models.load_model(path, compile=False)
+        except Exception as err:
+            raise InferenceError(f"{path}: not a loadable Keras model ({type(err).__name__}: {err})") from err
+        if len(model.outputs) > 1:
+            model = with_output_head(model, "logits")
+        if model.outputs[0].shape.rank != 4:
+            raise InferenceError(f"{path}: expected a logits model (N,H,W,K), got output {model.outputs[0].shape}")
+        self.model = model
+        self.num_classes = int(model.outputs[0].shape[-1])
+        self.scales, self.flip, self.norm = tuple(scales), flip, norm
+        self._run = tf.function(lambda x: tf.nn.softmax(model(x, training=False)), reduce_retracing=True)
+        self.input_hw = tuple(model.inputs[0].shape[1:3])
+
+    def probabilities(self, image):
+        """(h,w,3) uint8 -> (h,w,K) float32 softmax, averaged over scales/flips."""
+        h, w = image.shape[:2]
+        x = normalize_numpy(image, self.norm)
+        total = np.zeros((h, w, self.num_classes), np.float32)
+        for scale in self.scales:
+            xs = x if scale == 1.0 else tf.image.resize(x, (round(h * scale), round(w * scale))).numpy()
+            padded = _pad_to(xs)
+            batch = padded[None] if not self.flip else np.stack([padded, padded[:, ::-1]])
+            probs = self._run(tf.constant(batch)).numpy()
+            if self.flip:
+                probs = (probs[0] + probs[1][:, ::-1]) / 2
+            else:
+                probs = probs[0]
+            probs = probs[: xs.shape[0], : xs.shape[1]]
+            if scale != 1.0:
+                probs = tf.image.resize(probs, (h, w)).numpy()
+            total += probs
+        return total / len(self.scales)
+
+    def class_map(self, image):
+        return self.probabilities(image).argmax(-1).astype(np.int32)
+
+
+class TFLitePredictor:
+    def __init__(self, path, threads=2, flip=False):
+        from tflite import metadata
+        from tflite.convert import interpreter
+
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if len(head) < 8 or head[4:8] != b"TFL3":
+            raise InferenceError(f"{path}: not a TFLite flatbuffer")
+        self.it = interpreter(path=path, threads=threads)
+        self.inp = self.it.get_input_details()[0]
+        self.out = self.it.get_output_details()[0]
+        meta_path = os.path.splitext(path)[0] + ".json"
+        if os.path.isfile(meta_path):
+            self.meta = metadata.read(meta_path)
+        else:  # no metadata: build it from the interpreter with the default normalization
+            kind = "argmax" if len(self.out["shape"]) == 3 else "logits"
+            k = int(self.out["shape"][-1]) if kind == "logits" else 0
+            self.meta = metadata.build("unknown", "unknown", self.inp, self.out, kind, CITYSCAPES,
+                                       [str(i) for i in range(k)], [(0, 0, 0)] * k, 255)
+        self.metadata = metadata
+        self.flip = flip
+        self.input_hw = tuple(int(v) for v in self.inp["shape"][1:3])
+
+    def _raw(self, tensor):
+        self.it.set_tensor(self.inp["index"], tensor)
+        self.it.invoke()
+        y = self.it.get_tensor(self.out["index"])[0]
+        if self.out["dtype"] in (np.uint8, np.int8) and self.out["quantization"][0]:
+            scale, zp = self.out["quantization"]
+            y = (y.astype(np.float32) - zp) * scale
+        return y
+
+    def class_map(self, image):
+        h, w = image.shape[:2]
+        tensor = self.metadata.preprocess_rgb(image, self.meta)
+        _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
+        y = self._raw(tensor)
+        if self.flip and y.ndim == 3:
+            flipped = self.metadata.preprocess_rgb(image[:, ::-1], self.meta)
+            y = _flip_average(y, self._raw(flipped), vh, vw)
+        ids = y.argmax(-1) if y.ndim == 3 else y
+        ids = ids[:vh, :vw].astype(np.int32)
+        if (vh, vw) != (h, w):
+            rows = np.minimum((np.arange(h) * vh / h).astype(int), vh - 1)
+            cols = np.minimum((np.arange(w) * vw / w).astype(int), vw - 1)
+            ids = ids[rows][:, cols]
+        return ids
+
+
+def _flip_average(y, y_flipped, vh, vw):
+    """Average softmax of a prediction and of its flipped input's prediction (valid region)."""
+    probs = tf.nn.softmax(y).numpy()
+    flipped = tf.nn.softmax(y_flipped).numpy()
+    probs[:vh, :vw] += flipped[:vh, :vw][:, ::-1]
+    return probs
+
+
+def load_predictor(path, scales=(1.0,), flip=False, threads=2):
+    if not os.path.isfile(path):
+        raise InferenceError(f"model not found: {path}")
+    if path.endswith(".tflite"):
+        if tuple(scales) != (1.0,):
+            raise InferenceError("multi-scale needs a Keras model (TFLite models have a fixed input size)")
+        return TFLitePredictor(path, threads, flip)
+    if path.endswith(".keras") or path.endswith(".h5"):
+        return KerasPredictor(path, scales, flip)
+    raise InferenceError(f"{path}: unsupported model type (use .keras or .tflite)")
