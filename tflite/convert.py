@@ -149,7 +149,11 @@ def verify(content, model, images):
 
 def op_histogram(content):
     """{op name: count} of a TFLite model (from the LiteRT analyzer's op list)."""
-    it = interpreter(content)
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    # Without XNNPACK, which would otherwise replace the ops it takes by "DELEGATE".
+    it = Interpreter(model_content=content,
+                     experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     counts = {}
     for op in it._get_ops_details():  # noqa: SLF001  (no public API for the op list)
         counts[op["op_name"]] = counts.get(op["op_name"], 0) + 1
@@ -189,6 +193,52 @@ def calibration_images(spec, hw, count, seed=0):
     return images
 
 
+def export_onnx(model, hw, path, check_images, opset=17):
+    """tf2onnx export (fp32, static batch 1) checked with onnxruntime against Keras.
+
+    Returns {"path", "bytes", "max_abs_error", "argmax_agreement_pct"}."""
+    import onnxruntime
+    import tf2onnx
+
+    check_input_size(hw)
+    spec = [tf.TensorSpec((1, hw[0], hw[1], 3), tf.float32, name="image")]
+    try:
+        proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset)
+    except Exception as err:
+        raise ConversionError(f"ONNX export failed: {str(err).splitlines()[0]}") from err
+    content = proto.SerializeToString()
+    session = onnxruntime.InferenceSession(content, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    worst, agree, total = 0.0, 0, 0
+    for x in check_images:
+        got = session.run(None, {name: x})[0]
+        ref = model(x, training=False).numpy()
+        if ref.ndim == 4:
+            worst = max(worst, float(np.abs(got - ref).max()))
+            got, ref = got.argmax(-1), ref.argmax(-1)
+        agree += int((got == ref).sum())
+        total += ref.size
+    atomic_write(path, content)
+    return {"path": path, "bytes": len(content), "max_abs_error": worst,
+            "argmax_agreement_pct": 100.0 * agree / max(total, 1)}
+
+
+def edgetpu_profile(tflite_path, log=print):
+    """Print the Edge TPU op report for a full-integer model and run the compiler if present."""
+    from tflite import edgetpu
+
+    with open(tflite_path, "rb") as f:
+        content = f.read()
+    it = interpreter(content)
+    rows, problems = edgetpu.op_report(op_histogram(content), it.get_input_details()[0],
+                                       it.get_output_details()[0])
+    log(f"Edge TPU profile of {tflite_path}:")
+    log(edgetpu.format_report(rows, problems))
+    ran, text = edgetpu.run_compiler(tflite_path, os.path.dirname(tflite_path) or ".")
+    log(text)
+    return {"problems": problems, "compiler_ran": ran}
+
+
 def class_info(args, spec):
     """(names, colors, ignore) from the dataset, a class file, or train_args.json."""
     if spec is not None:
@@ -220,7 +270,7 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
     if needs_data and spec is None:
         raise ConversionError("INT8 conversion needs a representative dataset: pass --data-dir")
     if "int8-qat" in precisions and qat_model is None:
-        raise ConversionError("int8-qat needs a QAT model (--qat-model, made by python -m tflite.qat)")
+        raise ConversionError("int8-qat needs a QAT model (--qat-model, made by python -m training.train --qat)")
     calib = calibration_images(spec, hw, num_calibration) if needs_data else None
     check = calib[:num_verify] if calib else [
         np.random.default_rng(0).standard_normal((1, hw[0], hw[1], 3)).astype(np.float32) for _ in range(2)]
@@ -252,7 +302,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m tflite.convert", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="float .keras model (inference or training)")
-    p.add_argument("--qat-model", help="QAT .keras model for int8-qat")
+    p.add_argument("--qat-model", help="QAT model (.h5 from python -m training.train --qat) for int8-qat")
     p.add_argument("--precision", nargs="+", default=["fp32", "fp16", "int8-ptq"], choices=PRECISIONS)
     p.add_argument("--input-size", type=int, nargs=2, required=True, metavar=("H", "W"),
                    help="static input height and width (multiples of 32)")
@@ -267,7 +317,14 @@ def parse_args(argv=None):
     p.add_argument("--class-file", help="classes.json when no --data-dir is given")
     p.add_argument("--num-calibration", type=int, default=100)
     p.add_argument("--num-verify", type=int, default=8, help="images compared against Keras")
+    p.add_argument("--onnx", action="store_true", help="also export NAME.onnx (fp32, tf2onnx, opset 17)")
+    p.add_argument("--edgetpu", action="store_true",
+                   help="Edge TPU profile of the INT8 model(s): op report, edgetpu_compiler if installed")
     args = p.parse_args(argv)
+    if args.edgetpu and not any(x.startswith("int8") for x in args.precision):
+        p.error("--edgetpu needs an int8 precision (int8-ptq or int8-qat)")
+    if args.edgetpu and args.output == "argmax":
+        p.error("--edgetpu: ARG_MAX is not an Edge TPU op; use --output logits")
     return args
 
 
@@ -289,8 +346,18 @@ def main(argv=None):
         names, colors, ignore = class_info(args, spec)
         name = args.name or model.name
         model_name = name.split("_")[0]
-        convert_all(model, args.precision, hw, args.out_dir, name, spec, names, colors, ignore, qat,
-                    args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output)
+        results = convert_all(model, args.precision, hw, args.out_dir, name, spec, names, colors, ignore, qat,
+                              args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output)
+        if args.onnx:
+            check = calibration_images(spec, hw, 2) if spec else [
+                np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)]
+            onnx = export_onnx(model, hw, os.path.join(args.out_dir, f"{name}.onnx"), check)
+            print(f"onnx      {onnx['path']} {onnx['bytes'] / 1e6:.2f} MB: max |err| {onnx['max_abs_error']:.2e}, "
+                  f"argmax agreement {onnx['argmax_agreement_pct']:.2f}% (onnxruntime)")
+        if args.edgetpu:
+            for precision in args.precision:
+                if precision.startswith("int8"):
+                    edgetpu_profile(results[precision]["path"])
     except (ConversionError, datasets.DatasetError, FileNotFoundError) as err:
         sys.exit(f"error: {err}")
 

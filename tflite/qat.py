@@ -81,3 +81,52 @@ def quantize(model):
     with quantize_scope():
         qat = tfmot.quantization.keras.quantize_apply(annotated)
     return qat, report
+
+
+def _range_variables(qat_model):
+    """The moving-average (activation/output) range variables of a QAT model."""
+    return [v for v in qat_model.non_trainable_variables
+            if v.shape.rank == 0 and v.name.split("/")[-1].split(":")[0].endswith(("_min", "_max"))
+            and "kernel" not in v.name.split("/")[-1] and "weights" not in v.name.split("/")[-1]]
+
+
+def calibrate(qat_model, images):
+    """Initialise every activation range from data instead of TFMOT's ±6.
+
+    Runs ``images`` (iterable of (N,H,W,3) float32 batches) through the QAT model in
+    training mode with the EMA decay set so that each range becomes the mean of the
+    per-batch min/max. BatchNormalization and Dropout run in inference mode meanwhile,
+    so no other state changes. Returns the number of batches used.
+    """
+    quantizer_cls = quantizers.MovingAverageQuantizer
+    original_call = quantizer_cls.__call__
+    state = {"decay": 0.0}
+
+    def calibrating_call(self, inputs, training, weights, **kwargs):
+        from tensorflow_model_optimization.python.core.quantization.keras import quant_ops
+
+        return quant_ops.MovingAvgQuantize(
+            inputs, weights["min_var"], weights["max_var"], ema_decay=state["decay"], is_training=training,
+            num_bits=self.num_bits, per_channel=self.per_axis, symmetric=self.symmetric,
+            narrow_range=self.narrow_range)
+
+    frozen = []
+    for layer in qat_model.layers:
+        inner = getattr(layer, "layer", layer)
+        if isinstance(inner, keras.layers.BatchNormalization) and inner.trainable:
+            inner.trainable = False
+            frozen.append((inner, "trainable", True))
+        if isinstance(inner, keras.layers.Dropout):
+            frozen.append((inner, "rate", inner.rate))
+            inner.rate = 0.0
+    quantizer_cls.__call__ = calibrating_call
+    count = 0
+    try:
+        for count, batch in enumerate(images, start=1):
+            state["decay"] = 1.0 - 1.0 / count  # running mean of per-batch extremes
+            qat_model(batch, training=True)
+    finally:
+        quantizer_cls.__call__ = original_call
+        for obj, attr, value in frozen:
+            setattr(obj, attr, value)
+    return count

@@ -32,9 +32,11 @@ class KerasPredictor:
         import tf_keras as keras
 
         from bisenetv2_tf.model import with_output_head
+        from tflite.qat import quantize_scope
 
         try:
-            model = keras.models.load_model(path, compile=False)
+            with quantize_scope():
+                model = keras.models.load_model(path, compile=False)
         except Exception as err:
             raise InferenceError(f"{path}: not a loadable Keras model ({type(err).__name__}: {err})") from err
         if len(model.outputs) > 1:

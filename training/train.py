@@ -45,6 +45,10 @@ def parse_args(argv=None):
     m = p.add_argument_group("model")
     m.add_argument("--model", default="bisenetv2", choices=MODEL_NAMES)
     m.add_argument("--init-weights", help="start from a .keras model or a CoinCheung .pth/.npz")
+    m.add_argument("--qat", action="store_true",
+                   help="quantization-aware fine-tuning of --init-weights (main head only; ranges "
+                        "calibrated on --qat-calibration training images first)")
+    m.add_argument("--qat-calibration", type=int, default=32, help="images for the QAT range calibration")
     o = p.add_argument_group("optimization")
     o.add_argument("--batch-size", type=int, default=8, help="global batch size (default 8)")
     o.add_argument("--epochs", type=int, default=100)
@@ -70,6 +74,8 @@ def parse_args(argv=None):
             p.error(f"--crop sides must be multiples of 32, got {args.crop}")
     if args.batch_size < 1 or args.epochs < 1:
         p.error("--batch-size and --epochs must be >= 1")
+    if args.qat and not args.init_weights:
+        p.error("--qat fine-tunes a trained model: pass --init-weights MODEL.keras")
     return args
 
 
@@ -118,10 +124,19 @@ def init_weights(model, path):
         print(f"initialised from {path}" + (f" ({len(ignored)} aux keys ignored)" if ignored else ""))
 
 
-def build_compiled(args, num_classes, ignore_index, total_steps):
-    model = build_model(args.model, num_classes, aux_heads=args.aux_weight > 0)
+def build_compiled(args, num_classes, ignore_index, total_steps, calibration=None):
+    model = build_model(args.model, num_classes, aux_heads=args.aux_weight > 0 and not args.qat)
     if args.init_weights:
         init_weights(model, args.init_weights)
+    if args.qat:
+        from tflite.qat import calibrate, quantize
+
+        model, report = quantize(model)
+        print(f"QAT: {len(report['default'])} layers with the default 8-bit scheme, output-only "
+              f"configs for {report['output_only']}")
+        if calibration is not None:
+            batches = calibrate(model, calibration)
+            print(f"QAT: activation ranges calibrated on {batches} images")
     lr = args.lr if args.lr is not None else 0.05 * args.batch_size / 16
     schedule = WarmupPoly(lr, total_steps, 0.9, args.warmup_steps)
     optimizer = keras.optimizers.SGD(schedule, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -172,8 +187,15 @@ def main(argv=None):
     steps_per_epoch = args.steps_per_epoch or max(len(train_spec) // args.batch_size, 1)
     total_steps = steps_per_epoch * args.epochs
 
+    calibration = None
+    if args.qat and not os.path.isdir(os.path.join(args.out_dir, "backup")):
+        from tflite.convert import calibration_images
+
+        first = pipeline.eval_parser(*pipeline.decode_pair(train_spec.image_paths[0], train_spec.label_paths[0],
+                                                           train_spec), ignore)[0]
+        calibration = calibration_images(train_spec, tuple(first.shape[:2]), args.qat_calibration, args.seed or 0)
     with strategy.scope():
-        model = build_compiled(args, num_classes, ignore, total_steps)
+        model = build_compiled(args, num_classes, ignore, total_steps, calibration)
     names = model.output_names
     aug = pipeline.AugmentConfig(crop_size=tuple(args.crop), scale_range=tuple(args.scale_range))
     train_ds = with_targets(
@@ -184,17 +206,18 @@ def main(argv=None):
         train_ds, val_ds = _shard_by_data(train_ds), val_ds and _shard_by_data(val_ds)
 
     ckpt_dir = os.path.join(args.out_dir, "checkpoints")
-    monitor = f"val_{names[0]}_miou"
+    monitor = f"val_{names[0]}_miou" if len(names) > 1 else "val_miou"
+    ext = checkpoint_ext(args)
     callbacks = [
         NanGuard(),
         keras.callbacks.BackupAndRestore(os.path.join(args.out_dir, "backup")),
-        keras.callbacks.ModelCheckpoint(os.path.join(ckpt_dir, "last.keras")),
+        keras.callbacks.ModelCheckpoint(os.path.join(ckpt_dir, "last" + ext)),
         keras.callbacks.CSVLogger(os.path.join(args.out_dir, "log.csv"), append=True),
         keras.callbacks.TensorBoard(os.path.join(args.out_dir, "tensorboard"), profile_batch=0),
     ]
     if val_ds is not None:
         callbacks.append(keras.callbacks.ModelCheckpoint(
-            os.path.join(ckpt_dir, "best.keras"), monitor=monitor, mode="max", save_best_only=True))
+            os.path.join(ckpt_dir, "best" + ext), monitor=monitor, mode="max", save_best_only=True))
     interactive = sys.stdout.isatty()
     if not interactive:
         callbacks.append(StepLogger(args.log_every, args.batch_size))
@@ -213,7 +236,7 @@ def main(argv=None):
             verbose=1 if interactive else 0,
         )
     except NaNLossError as err:
-        raise SystemExit(f"error: {err}; stopped. Last good checkpoint: {os.path.join(ckpt_dir, 'last.keras')} "
+        raise SystemExit(f"error: {err}; stopped. Last good checkpoint: {os.path.join(ckpt_dir, 'last' + ext)} "
                          f"(re-run resumes from {os.path.join(args.out_dir, 'backup')})") from None
     hours = (time.time() - t0) / 3600
     final = export_final(model, args, num_classes, ckpt_dir, val_ds is not None)
@@ -221,18 +244,32 @@ def main(argv=None):
     return model
 
 
+def checkpoint_ext(args):
+    """QAT models are saved as HDF5: TFMOT's QuantizeLayer variables do not survive a
+    reload from the .keras format in tf_keras 2.21 ("expected 5 variables, received 3")."""
+    return ".h5" if args.qat else ".keras"
+
+
 def export_final(model, args, num_classes, ckpt_dir, have_best):
     """Write OUT_DIR/model.keras: the float32 inference model (no aux heads), with the
-    best-validation weights when there are any."""
+    best-validation weights when there are any (OUT_DIR/model.h5 for a QAT model)."""
     from bisenetv2_tf.model import to_inference
 
-    best = os.path.join(ckpt_dir, "best.keras")
+    best = os.path.join(ckpt_dir, "best" + checkpoint_ext(args))
+    path = os.path.join(args.out_dir, "model" + checkpoint_ext(args))
+    if args.qat:
+        from tflite.qat import quantize_scope
+
+        with quantize_scope():
+            if have_best and os.path.isfile(best):
+                model = keras.models.load_model(best, compile=False)
+            model.save(path)
+        return path
     if have_best and os.path.isfile(best):
         model = keras.models.load_model(best, compile=False)
     keras.mixed_precision.set_global_policy("float32")
     fp32 = build_model(args.model, num_classes, aux_heads=len(model.outputs) > 1)
     fp32.set_weights(model.get_weights())
-    path = os.path.join(args.out_dir, "model.keras")
     to_inference(fp32).save(path)
     return path
 
