@@ -1,0 +1,145 @@
+"""Where does INT8 lose accuracy? A per-layer INT8-vs-float error table on real images,
+and a selective mode that keeps the worst N layers in float, with mIoU and latency.
+
+  python -m tflite.quant_report --model models/camvid/bisenetv2.keras --input-size 384 480 \
+      --data-dir ../shared/data/camvid --keep-float 5 --eval-limit 30
+
+Uses TFLite's QuantizationDebugger: each quantized op's output is compared with the
+float value it replaces (on the debug images). The table is sorted by RMSE divided by
+the output's quantization scale: ~0.3 is the rounding floor (1/sqrt(12)); larger
+values are layers whose INT8 grid fits the data badly.
+"""
+import argparse
+import csv
+import io
+import math
+import os
+import sys
+import time
+
+import bisenetv2_tf  # noqa: F401
+import numpy as np
+import tensorflow as tf
+
+from tflite.convert import ConversionError, atomic_write, calibration_images, concrete_function, load_keras_model
+
+
+def _converter(model, hw, calib):
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model, hw)], model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([x] for x in calib)
+    return converter
+
+
+def _debugger(model, hw, calib, debug, options=None):
+    return tf.lite.experimental.QuantizationDebugger(
+        converter=_converter(model, hw, calib), debug_dataset=lambda: ([x] for x in debug),
+        debug_options=options)
+
+
+def layer_errors(model, hw, calib, debug):
+    """Rows sorted worst first: dict(op, tensor, rmse, scale, rmse_per_scale, max_abs_error)."""
+    debugger = _debugger(model, hw, calib, debug)
+    debugger.run()
+    buffer = io.StringIO()
+    debugger.layer_statistics_dump(buffer)
+    rows = []
+    for row in csv.DictReader(io.StringIO(buffer.getvalue())):
+        scale = float(row["scale"])
+        rmse = math.sqrt(float(row["mean_squared_error"]))
+        rows.append({"op": row["op_name"], "tensor": row["tensor_name"], "rmse": rmse, "scale": scale,
+                     "rmse_per_scale": rmse / scale if scale else float("inf"),
+                     "max_abs_error": float(row["max_abs_error"])})
+    return sorted(rows, key=lambda r: -r["rmse_per_scale"])
+
+
+def selective_model(model, hw, calib, debug, keep_float):
+    """INT8 model with the ops producing ``keep_float`` tensor names left in float."""
+    options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(keep_float), fully_quantize=False)
+    return _debugger(model, hw, calib, debug, options).get_nondebug_quantized_model()
+
+
+def _latency(content, hw, runs=10, threads=2):
+    from tflite.convert import interpreter, run_tflite
+
+    it = interpreter(content, threads=threads)
+    x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
+    run_tflite(it, x)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        run_tflite(it, x)
+        times.append(1000 * (time.perf_counter() - t0))
+    return float(np.median(times))
+
+
+def _miou(path, spec, limit):
+    from training.evaluate import evaluate
+    from training.inference import load_predictor
+
+    return evaluate(load_predictor(path), spec, limit, progress=False)["miou"]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m tflite.quant_report", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="float .keras model")
+    p.add_argument("--input-size", type=int, nargs=2, required=True, metavar=("H", "W"))
+    p.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"))
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--calib-split", default="train")
+    p.add_argument("--num-calibration", type=int, default=100)
+    p.add_argument("--num-debug", type=int, default=8, help="images the per-layer errors are measured on")
+    p.add_argument("--top", type=int, default=15, help="rows to print")
+    p.add_argument("--keep-float", type=int, default=0, help="also build a model with the worst N layers in float")
+    p.add_argument("--eval-split", default="val")
+    p.add_argument("--eval-limit", type=int, help="images for the mIoU comparison (default: all)")
+    p.add_argument("--out-dir", default=".", help="where the selective model is written")
+    args = p.parse_args(argv)
+    from training import datasets
+
+    try:
+        hw = tuple(args.input_size)
+        model = load_keras_model(args.model)
+        if len(model.outputs) > 1:
+            from bisenetv2_tf.model import to_inference
+
+            model = to_inference(model)
+        spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
+        calib = calibration_images(spec, hw, args.num_calibration)
+        debug = calibration_images(spec, hw, args.num_debug, seed=1)
+    except (ConversionError, datasets.DatasetError) as err:
+        sys.exit(f"error: {err}")
+    print(f"measuring per-layer INT8 error on {len(debug)} images ...", flush=True)
+    rows = layer_errors(model, hw, calib, debug)
+    print("| rank | op | output tensor | RMSE / scale | RMSE | max abs error |")
+    print("|---:|---|---|---:|---:|---:|")
+    for i, r in enumerate(rows[: args.top], 1):
+        print(f"| {i} | {r['op']} | {r['tensor'][:70]} | {r['rmse_per_scale']:.3f} | {r['rmse']:.4f} "
+              f"| {r['max_abs_error']:.4f} |")
+    if not args.keep_float:
+        return
+    worst = [r["tensor"] for r in rows[: args.keep_float]]
+    eval_spec = datasets.load_spec(args.dataset, args.data_dir, args.eval_split)
+    name = os.path.splitext(os.path.basename(args.model))[0]
+    results = []
+    for label, keep in (("INT8 PTQ (all layers)", []), (f"INT8 PTQ, worst {len(worst)} in float", worst)):
+        content = selective_model(model, hw, calib, debug, keep)
+        path = os.path.join(args.out_dir, f"{name}_int8_keepfloat{len(keep)}.tflite")
+        atomic_write(path, content)
+        results.append((label, _miou(path, eval_spec, args.eval_limit), _latency(content, hw), len(content)))
+    float_path = os.path.join(args.out_dir, f"{name}_fp32_for_report.tflite")
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model, hw)], model)
+    content = converter.convert()
+    atomic_write(float_path, content)
+    results.insert(0, ("FP32", _miou(float_path, eval_spec, args.eval_limit), _latency(content, hw), len(content)))
+    n = args.eval_limit or len(eval_spec)
+    print(f"\n| model (float I/O, {hw[0]}x{hw[1]}) | mIoU ({args.eval_split}, {n} images) | latency ms (2 threads) "
+          f"| size MB |")
+    print("|---|---:|---:|---:|")
+    for label, miou, ms, size in results:
+        print(f"| {label} | {100 * miou:.2f} | {ms:.1f} | {size / 1e6:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
