@@ -131,6 +131,38 @@ def _flip_average(y, y_flipped, vh, vw):
     return probs
 
 
+class ONNXPredictor:
+    """An ONNX model with a static (1,H,W,3) float input, letterboxed like TFLite."""
+
+    def __init__(self, path, threads=2):
+        import onnxruntime
+
+        from tflite import metadata
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        try:
+            self.session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        except Exception as err:
+            raise InferenceError(f"{path}: not a loadable ONNX model ({err})") from err
+        inp = self.session.get_inputs()[0]
+        self.name = inp.name
+        self.input_hw = tuple(int(v) for v in inp.shape[1:3])
+        self.meta = {"input": {"shape": [1, *self.input_hw, 3], "dtype": "float32", "quantization": None},
+                     "normalization": CITYSCAPES.to_json()}
+        self.metadata = metadata
+
+    def class_map(self, image):
+        h, w = image.shape[:2]
+        y = self.session.run(None, {self.name: self.metadata.preprocess_rgb(image, self.meta)})[0][0]
+        _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
+        ids = y.argmax(-1)[:vh, :vw].astype(np.int32)
+        if (vh, vw) != (h, w):
+            ids = ids[np.minimum((np.arange(h) * vh / h).astype(int), vh - 1)][
+                :, np.minimum((np.arange(w) * vw / w).astype(int), vw - 1)]
+        return ids
+
+
 def load_predictor(path, scales=(1.0,), flip=False, threads=2):
     if not os.path.isfile(path):
         raise InferenceError(f"model not found: {path}")
@@ -138,6 +170,8 @@ def load_predictor(path, scales=(1.0,), flip=False, threads=2):
         if tuple(scales) != (1.0,):
             raise InferenceError("multi-scale needs a Keras model (TFLite models have a fixed input size)")
         return TFLitePredictor(path, threads, flip)
+    if path.endswith(".onnx"):
+        return ONNXPredictor(path, threads)
     if path.endswith(".keras") or path.endswith(".h5"):
         return KerasPredictor(path, scales, flip)
-    raise InferenceError(f"{path}: unsupported model type (use .keras or .tflite)")
+    raise InferenceError(f"{path}: unsupported model type (use .keras, .h5, .tflite or .onnx)")

@@ -1,0 +1,166 @@
+"""Latency, size and CamVid val mIoU of every artifact, side by side in one run.
+
+  python -m benchmarks.benchmark --keras models/camvid/bisenetv2.keras \
+      --qat models/camvid/bisenetv2_qat.h5 --artifacts models/camvid \
+      --data-dir ../shared/data/camvid --sizes 384x480 512x1024
+
+Batch 1, 2 threads (TF intra-op, LiteRT/XNNPACK, ONNX Runtime). Latency is the median
+and p90 over --runs invocations after warm-up; ratios are to TFLite FP32 measured in
+the same run. Artifacts for the size of the files in --artifacts are used as they
+are; other sizes are converted into a temporary folder first. mIoU is measured only
+at the artifacts' own size (full CamVid val unless --eval-limit).
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import bisenetv2_tf  # noqa: F401
+import numpy as np
+import tensorflow as tf
+
+from tflite import convert
+
+KINDS = ("fp32", "fp16", "int8-ptq", "int8-qat")
+
+
+def _stats(fn, runs, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(1000 * (time.perf_counter() - t0))
+    return float(np.median(times)), float(np.percentile(times, 90))
+
+
+def _tflite_runner(path, hw, threads):
+    it = convert.interpreter(path=path, threads=threads)
+    x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
+    inp = it.get_input_details()[0]
+    if inp["dtype"] != np.float32:  # feed an already quantized tensor: time the model, not numpy
+        scale, zp = inp["quantization"]
+        x = np.clip(np.round(x / scale) + zp, np.iinfo(inp["dtype"]).min, np.iinfo(inp["dtype"]).max)
+    x = x.astype(inp["dtype"])
+
+    def run():
+        it.set_tensor(inp["index"], x)
+        it.invoke()
+        return it.get_tensor(it.get_output_details()[0]["index"])
+    return run
+
+
+def _keras_runner(model, hw):
+    fn = tf.function(lambda x: model(x, training=False))
+    x = tf.constant(np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32))
+    return lambda: fn(x).numpy()
+
+
+def _onnx_runner(path, hw, threads):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
+    return lambda: session.run(None, {name: x})
+
+
+def artifacts_for(size, args, model, qat, spec, tmp):
+    """{kind: path} for one size: the shipped ones if they have this size, else converted."""
+    found = {}
+    name = os.path.basename(args.keras).split(".")[0]
+    for kind in KINDS + ("onnx",):
+        path = os.path.join(args.artifacts, f"{name}.onnx" if kind == "onnx" else
+                            f"{name}_{convert.FILE_SUFFIX[kind]}.tflite")
+        if os.path.isfile(path) and _static_hw(path) == size:
+            found[kind] = path
+    missing = [k for k in KINDS if k not in found and (k != "int8-qat" or qat is not None)]
+    if missing:
+        print(f"converting {', '.join(missing)} at {size[0]}x{size[1]} ...", file=sys.stderr, flush=True)
+        results = convert.convert_all(model, missing, size, tmp, f"{name}_{size[0]}x{size[1]}", spec=spec,
+                                      qat_model=qat, num_calibration=args.num_calibration, num_verify=1,
+                                      log=lambda *a: None)
+        found.update({k: r["path"] for k, r in results.items()})
+    if "onnx" not in found:
+        path = os.path.join(tmp, f"{name}_{size[0]}x{size[1]}.onnx")
+        convert.export_onnx(model, size, path, [])
+        found["onnx"] = path
+    return found
+
+
+def _static_hw(path):
+    if path.endswith(".onnx"):
+        import onnx
+
+        dims = onnx.load(path, load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+        return (dims[1].dim_value, dims[2].dim_value)
+    it = convert.interpreter(path=path)
+    return tuple(int(v) for v in it.get_input_details()[0]["shape"][1:3])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.benchmark", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--keras", required=True, help="float inference model (.keras)")
+    p.add_argument("--qat", help="QAT model (.h5) for the INT8-QAT row")
+    p.add_argument("--artifacts", required=True, help="folder with NAME_{fp32,fp16,int8_ptq,int8_qat}.tflite, NAME.onnx")
+    p.add_argument("--data-dir", required=True, help="CamVid-layout data (calibration and mIoU)")
+    p.add_argument("--sizes", nargs="+", default=["384x480", "512x1024"])
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval-limit", type=int, help="val images for mIoU (default all)")
+    p.add_argument("--no-miou", action="store_true")
+    p.add_argument("--num-calibration", type=int, default=100)
+    args = p.parse_args(argv)
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    from training import datasets
+    from training.evaluate import evaluate
+    from training.inference import load_predictor
+
+    model = convert.load_keras_model(args.keras)
+    qat = convert.load_keras_model(args.qat) if args.qat else None
+    spec = datasets.camvid(args.data_dir, "train")
+    val = datasets.camvid(args.data_dir, "val")
+    sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes]
+    tmp = tempfile.mkdtemp(prefix="bench-")
+    shipped_fp32 = os.path.join(args.artifacts, f"{os.path.basename(args.keras).split('.')[0]}_fp32.tflite")
+    eval_size = _static_hw(shipped_fp32) if os.path.isfile(shipped_fp32) else None
+    for size in sizes:
+        paths = artifacts_for(size, args, model, qat, spec, tmp)
+        rows = [("Keras fp32 (tf.function)", _keras_runner(model, size), None, args.keras)]
+        if qat is not None:
+            rows.append(("Keras QAT (fake-quant)", _keras_runner(qat, size), None, args.qat))
+        labels = {"fp32": "TFLite FP32", "fp16": "TFLite FP16 weights", "int8-ptq": "TFLite INT8 PTQ",
+                  "int8-qat": "TFLite INT8 QAT"}
+        for kind in KINDS:
+            if kind in paths:
+                rows.append((labels[kind], _tflite_runner(paths[kind], size, args.threads), paths[kind], paths[kind]))
+        rows.append(("ONNX Runtime (tf2onnx fp32)", _onnx_runner(paths["onnx"], size, args.threads), paths["onnx"],
+                     paths["onnx"]))
+        measured = []
+        for label, runner, artifact, source in rows:
+            median, p90 = _stats(runner, args.runs)
+            miou = None
+            if not args.no_miou and size == eval_size:
+                miou = evaluate(load_predictor(source), val, args.eval_limit, progress=False)["miou"]
+            size_mb = os.path.getsize(artifact) / 1e6 if artifact else None
+            measured.append((label, median, p90, size_mb, miou))
+            print(f"  {label}: {median:.1f} ms", file=sys.stderr, flush=True)
+        base = next(m[1] for m in measured if m[0] == "TFLite FP32")
+        n = args.eval_limit or len(val)
+        print(f"\n### {size[0]}x{size[1]}, batch 1, {args.threads} threads, {args.runs} runs\n")
+        print(f"| model | median ms | p90 ms | ratio to TFLite FP32 | size MB | CamVid val mIoU ({n} images) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, median, p90, size_mb, miou in measured:
+            print(f"| {label} | {median:.1f} | {p90:.1f} | {median / base:.2f} | "
+                  f"{'' if size_mb is None else f'{size_mb:.2f}'} | {'' if miou is None else f'{100 * miou:.2f}'} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

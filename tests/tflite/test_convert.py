@@ -1,0 +1,171 @@
+"""Converter: every output kind runs on LiteRT and matches Keras; QAT on a tiny model;
+metadata; ONNX; Edge TPU report; bad inputs leave no partial files."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from bisenetv2_tf import bisenetv2
+from conftest import REPO
+from tflite import convert, metadata
+from tflite.qat import calibrate, quantize, quantize_scope
+from training import datasets
+
+pytestmark = pytest.mark.slow
+HW = (64, 96)
+
+
+@pytest.fixture(scope="module")
+def spec(synthetic_dir):
+    return datasets.camvid(synthetic_dir, "train")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    m = bisenetv2(7, aux_heads=False)
+    path = tmp_path_factory.mktemp("m") / "model.keras"
+    m.save(path)
+    return m, path
+
+
+@pytest.fixture(scope="module")
+def converted(model, spec, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    results = convert.convert_all(model[0], ["fp32", "fp16", "dynamic", "int8-ptq"], HW, str(out), "tiny",
+                                  spec=spec, num_calibration=4, num_verify=2, log=lambda *a: None)
+    return out, results
+
+
+def test_every_precision_verifies_against_keras(converted):
+    out, results = converted
+    assert results["fp32"]["verify"]["max_abs_error"] < 1e-4
+    assert results["fp16"]["verify"]["max_abs_error"] < 5e-2
+    assert results["fp32"]["verify"]["argmax_agreement_pct"] == 100.0
+    for precision in ("fp16", "dynamic", "int8-ptq"):
+        assert results[precision]["verify"]["argmax_agreement_pct"] > 90.0, precision
+    assert results["int8-ptq"]["bytes"] < 0.3 * results["fp32"]["bytes"]
+    assert results["fp16"]["bytes"] < 0.6 * results["fp32"]["bytes"]
+    assert set(results["int8-ptq"]["ops"]) <= set(__import__("tflite.edgetpu").edgetpu.EDGETPU_OPS)
+
+
+def test_metadata_describes_the_artifact(converted, spec):
+    out, _ = converted
+    meta = metadata.read(str(out / "tiny_int8_ptq.json"))
+    assert meta["input"]["shape"] == [1, *HW, 3] and meta["input"]["dtype"] == "uint8"
+    assert meta["input"]["quantization"]["scale"] > 0
+    assert meta["output"]["kind"] == "logits" and meta["output"]["shape"] == [1, *HW, 7]
+    assert meta["labels"] == list(spec.class_names) and len(meta["colors"]) == 7
+    assert meta["normalization"]["mean"] == [0.3257, 0.369, 0.3223]
+    assert meta["verification"]["images"] == 2
+    fp32 = metadata.read(str(out / "tiny_fp32.json"))
+    assert fp32["input"]["dtype"] == "float32" and fp32["input"]["quantization"] is None
+
+
+def test_preprocess_rgb_feeds_the_interpreter(converted):
+    out, _ = converted
+    meta = metadata.read(str(out / "tiny_int8_ptq.json"))
+    image = np.random.default_rng(0).integers(0, 255, (48, 96, 3), np.uint8)
+    tensor = metadata.preprocess_rgb(image, meta)
+    assert tensor.shape == (1, *HW, 3) and tensor.dtype == np.uint8
+    zp = meta["input"]["quantization"]["zero_point"]
+    assert (tensor[0, 48:] == zp).all()  # letterbox padding is normalized 0
+    it = convert.interpreter(path=str(out / "tiny_int8_ptq.tflite"))
+    it.set_tensor(it.get_input_details()[0]["index"], tensor)
+    it.invoke()
+    ids = metadata.class_map_from_output(it.get_tensor(it.get_output_details()[0]["index"]), meta)
+    assert ids.shape == HW and ids.max() < 7
+
+
+@pytest.mark.parametrize("output,io_dtype", [("argmax", "uint8"), ("probs", "int8")])
+def test_output_heads_and_io_types(model, spec, tmp_path, output, io_dtype):
+    from bisenetv2_tf.model import with_output_head
+
+    headed = with_output_head(model[0], output)
+    results = convert.convert_all(headed, ["int8-ptq"], HW, str(tmp_path), "h", spec=spec, io_dtype=io_dtype,
+                                  num_calibration=2, num_verify=1, output_kind=output, log=lambda *a: None)
+    it = convert.interpreter(path=results["int8-ptq"]["path"])
+    assert it.get_input_details()[0]["dtype"] == np.dtype(io_dtype)
+    out = it.get_output_details()[0]
+    assert list(out["shape"]) == ([1, *HW] if output == "argmax" else [1, *HW, 7])
+    if output == "argmax":
+        assert "ARG_MAX" in results["int8-ptq"]["ops"]
+        assert results["int8-ptq"]["verify"]["argmax_agreement_pct"] > 90.0
+    else:  # an untrained model's softmax is near-uniform: compare probabilities, not argmax
+        assert results["int8-ptq"]["verify"]["max_abs_error"] < 0.02
+
+
+def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
+    qat, report = quantize(model[0])
+    assert report["output_only"] == ["segment.S5_5.bn", "bga.right.mul", "bga.left.mul"]
+    assert len(report["default"]) > 150
+    images = convert.calibration_images(spec, HW, 3)
+    x = images[0]
+    before = np.abs(qat(x).numpy() - model[0](x).numpy()).max()
+    assert calibrate(qat, images) == 3
+    after = np.abs(qat(x).numpy() - model[0](x).numpy()).max()
+    assert after < before  # ranges from data beat TFMOT's initial +-6
+    qat.compile(keras.optimizers.SGD(1e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    labels = np.zeros((2, *HW), np.int32)
+    qat.fit(np.concatenate(images[:2]), labels, epochs=1, verbose=0)
+    with quantize_scope():
+        qat.save(tmp_path / "qat.h5")
+    reloaded = convert.load_keras_model(str(tmp_path / "qat.h5"))
+    np.testing.assert_allclose(reloaded(x).numpy(), qat(x).numpy(), atol=1e-6)
+    results = convert.convert_all(model[0], ["int8-qat"], HW, str(tmp_path), "q", spec=spec, qat_model=reloaded,
+                                  num_calibration=2, num_verify=2, log=lambda *a: None)
+    assert results["int8-qat"]["verify"]["argmax_agreement_pct"] > 90.0
+    assert "DEQUANTIZE" not in results["int8-qat"]["ops"]
+
+
+def test_onnx_export_matches_keras(model, tmp_path):
+    x = [np.random.default_rng(1).standard_normal((1, *HW, 3)).astype(np.float32)]
+    result = convert.export_onnx(model[0], HW, str(tmp_path / "m.onnx"), x)
+    assert result["max_abs_error"] < 1e-4 and result["argmax_agreement_pct"] == 100.0
+
+
+def test_edgetpu_report_flags_cpu_ops():
+    from tflite import edgetpu
+
+    i8 = {"shape": np.array([1, 64, 64, 3]), "dtype": np.uint8}
+    rows, problems = edgetpu.op_report({"CONV_2D": 3, "ARG_MAX": 1}, i8, i8)
+    assert ("ARG_MAX", 1, "CPU fallback", "not in the Edge TPU operator list") in rows
+    assert len(problems) == 1 and "ARG_MAX" in problems[0]
+    _, problems = edgetpu.op_report({"CONV_2D": 1}, {"shape": np.array([-1, 64, 64, 3]), "dtype": np.float32}, i8)
+    assert len(problems) == 2
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "tflite.convert", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.parametrize("case", ["missing", "not_a_model", "size", "classes", "no_data"])
+def test_bad_inputs_exit_cleanly_without_partial_files(case, model, synthetic_dir, tmp_path):
+    out = tmp_path / "out"
+    args = {"missing": ["--model", str(tmp_path / "nope.keras")],
+            "not_a_model": ["--model", str(tmp_path / "bad.keras")],
+            "size": ["--model", str(model[1])],
+            "classes": ["--model", str(model[1])],
+            "no_data": ["--model", str(model[1]), "--precision", "int8-ptq", "--class-file",
+                        str(synthetic_dir) + "/classes.json"]}[case]
+    (tmp_path / "bad.keras").write_bytes(b"garbage")
+    size = ["60", "96"] if case == "size" else ["64", "96"]
+    data = [] if case == "no_data" else ["--data-dir", str(synthetic_dir)]
+    if case == "classes":
+        data = ["--data-dir", str(REPO.parent / "shared" / "data" / "camvid")]
+    result = _cli(*args, "--input-size", *size, "--out-dir", str(out), *data)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "Traceback" not in result.stderr, result.stderr[-1500:]
+    expected = {"missing": "not found", "not_a_model": "not a loadable", "size": "multiples of 32",
+                "classes": "7 output classes but the dataset has 11", "no_data": "representative dataset"}[case]
+    assert expected in last
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_empty_representative_set_is_an_error(spec):
+    with pytest.raises(convert.ConversionError, match="empty"):
+        convert.calibration_images(spec.subset([]), HW, 4)
