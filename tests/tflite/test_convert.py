@@ -25,6 +25,7 @@ def spec(synthetic_dir):
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
+    keras.utils.set_random_seed(0)
     m = bisenetv2(7, aux_heads=False)
     path = tmp_path_factory.mktemp("m") / "model.keras"
     m.save(path)
@@ -116,7 +117,11 @@ def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
     np.testing.assert_allclose(reloaded(x).numpy(), qat(x).numpy(), atol=1e-6)
     results = convert.convert_all(model[0], ["int8-qat"], HW, str(tmp_path), "q", spec=spec, qat_model=reloaded,
                                   num_calibration=2, num_verify=2, log=lambda *a: None)
-    assert results["int8-qat"]["verify"]["argmax_agreement_pct"] > 90.0
+    # An untrained model's logits are nearly tied (std ~1e-3), so argmax agreement is
+    # ill-conditioned here (it ranged 89.8-98.7% across random inits); compare the
+    # dequantized logit error with the spread of the logits instead.
+    spread = float(np.std(reloaded(x).numpy()))
+    assert results["int8-qat"]["verify"]["mean_abs_error"] < 0.25 * spread
     assert "DEQUANTIZE" not in results["int8-qat"]["ops"]
 
 
