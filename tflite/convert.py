@@ -11,6 +11,7 @@ Inputs are normalized RGB (see tflite/metadata.py); INT8 models take uint8 (or i
 ``--io-dtype``) quantized inputs and return quantized logits.
 """
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -288,7 +289,7 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
         meta["verification"] = report
         path = os.path.join(out_dir, f"{name}_{FILE_SUFFIX[precision]}.tflite")
         atomic_write(path, content)
-        atomic_write(path[: -len(".tflite")] + ".json", __import__("json").dumps(meta, indent=1).encode())
+        atomic_write(path[: -len(".tflite")] + ".json", json.dumps(meta, indent=1).encode())
         results[precision] = {"path": path, "bytes": len(content), "verify": report,
                               "ops": op_histogram(content), "seconds": time.time() - t0}
         err = (f"max |err| {report['max_abs_error']:.4f}, mean {report['mean_abs_error']:.5f}, "

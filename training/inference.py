@@ -115,12 +115,19 @@ class TFLitePredictor:
             flipped = self.metadata.preprocess_rgb(image[:, ::-1], self.meta)
             y = _flip_average(y, self._raw(flipped), vh, vw)
         ids = y.argmax(-1) if y.ndim == 3 else y
-        ids = ids[:vh, :vw].astype(np.int32)
-        if (vh, vw) != (h, w):
-            rows = np.minimum((np.arange(h) * vh / h).astype(int), vh - 1)
-            cols = np.minimum((np.arange(w) * vw / w).astype(int), vw - 1)
-            ids = ids[rows][:, cols]
-        return ids
+        return _unletterbox(ids, (vh, vw), (h, w))
+
+
+def _unletterbox(ids, valid_hw, image_hw):
+    """Crop the valid top-left (vh, vw) region of a class map and scale it back to the
+    image's (h, w) with nearest sampling; int32."""
+    (vh, vw), (h, w) = valid_hw, image_hw
+    ids = ids[:vh, :vw].astype(np.int32)
+    if (vh, vw) != (h, w):
+        rows = np.minimum((np.arange(h) * vh / h).astype(int), vh - 1)
+        cols = np.minimum((np.arange(w) * vw / w).astype(int), vw - 1)
+        ids = ids[rows][:, cols]
+    return ids
 
 
 def _flip_average(y, y_flipped, vh, vw):
@@ -156,11 +163,7 @@ class ONNXPredictor:
         h, w = image.shape[:2]
         y = self.session.run(None, {self.name: self.metadata.preprocess_rgb(image, self.meta)})[0][0]
         _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
-        ids = y.argmax(-1)[:vh, :vw].astype(np.int32)
-        if (vh, vw) != (h, w):
-            ids = ids[np.minimum((np.arange(h) * vh / h).astype(int), vh - 1)][
-                :, np.minimum((np.arange(w) * vw / w).astype(int), vw - 1)]
-        return ids
+        return _unletterbox(y.argmax(-1), (vh, vw), (h, w))
 
 
 def load_predictor(path, scales=(1.0,), flip=False, threads=2):
