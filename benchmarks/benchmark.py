@@ -9,6 +9,9 @@ and p90 over --runs invocations after warm-up; ratios are to TFLite FP32 measure
 the same run. Artifacts for the size of the files in --artifacts are used as they
 are; other sizes are converted into a temporary folder first. mIoU is measured only
 at the artifacts' own size (full CamVid val unless --eval-limit).
+
+The table starts with the CPU's ISA flags and a one-conv INT8-vs-FP32 control
+(benchmarks/cpu_check.py): on a CPU without VNNI, INT8 cannot beat FP32 by much.
 """
 import argparse
 import os
@@ -128,6 +131,9 @@ def main(argv=None):
     val = datasets.camvid(args.data_dir, "val")
     sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes]
     tmp = tempfile.mkdtemp(prefix="bench-")
+    from benchmarks.cpu_check import report
+
+    print("\n".join(report(args.threads)) + "\n", flush=True)
     shipped_fp32 = os.path.join(args.artifacts, f"{os.path.basename(args.keras).split('.')[0]}_fp32.tflite")
     eval_size = _static_hw(shipped_fp32) if os.path.isfile(shipped_fp32) else None
     for size in sizes:

@@ -1,0 +1,101 @@
+"""Can this CPU run INT8 faster than FP32 at all? A control for the model benchmarks.
+
+  python -m benchmarks.cpu_check [--threads 2]
+
+Prints the CPU's vector-ISA flags that XNNPACK's int8 and bf16 kernels depend on, and
+times one convolution (3x3, 128->1024 channels at 48x60, then 1x1 to 128: the shape of
+BiSeNet V2's segmentation head at 384x480) as a TFLite FP32 model and as a full-INT8
+model, side by side. Without AVX-512 VNNI / AVX-VNNI the int8 GEMM kernels gain little
+over FP32 FMA, so an INT8 model is not faster on such a machine whatever its graph.
+"""
+import argparse
+import time
+
+import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
+import numpy as np
+
+FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8")
+
+
+def isa_flags(cpuinfo="/proc/cpuinfo"):
+    """(model name, {flag: present}) for the flags in FLAGS; ("unknown", {}) off Linux."""
+    try:
+        with open(cpuinfo) as f:
+            text = f.read()
+    except OSError:
+        return "unknown", {}
+    name, flags = "unknown", set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and name == "unknown":
+            name = value.strip()
+        elif key.strip() == "flags":
+            flags.update(value.split())
+    return name, {flag: flag in flags for flag in FLAGS}
+
+
+def head_conv_models(hw=(48, 60)):
+    """(fp32 bytes, int8 bytes): the head-shaped conv pair as TFLite models."""
+    import tensorflow as tf
+    import tf_keras as keras
+
+    keras.utils.set_random_seed(0)
+    x = keras.Input((*hw, 128), batch_size=1)
+    y = keras.layers.Conv2D(1024, 3, padding="same", activation="relu")(x)
+    model = keras.Model(x, keras.layers.Conv2D(128, 1)(y))
+    fp32 = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    rng = np.random.default_rng(0)
+    converter.representative_dataset = lambda: ([rng.random((1, *hw, 128), np.float32)] for _ in range(4))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    return fp32, converter.convert()
+
+
+def int8_speedup(threads=2, runs=10):
+    """{"fp32_ms", "int8_ms", "ratio"}: median latency of the head-shaped conv pair."""
+    from tflite.convert import interpreter
+
+    def runner(content):
+        it = interpreter(content=content, threads=threads)
+        inp = it.get_input_details()[0]
+        it.set_tensor(inp["index"], np.zeros(inp["shape"], inp["dtype"]))
+        return it
+
+    its = {name: runner(content) for name, content in zip(("fp32", "int8"), head_conv_models())}
+    times = {name: [] for name in its}
+    for _ in range(runs + 1):  # interleaved, first round is warm-up
+        for name, it in its.items():
+            t0 = time.perf_counter()
+            it.invoke()
+            times[name].append(1000 * (time.perf_counter() - t0))
+    fp32, int8 = (float(np.median(times[n][1:])) for n in ("fp32", "int8"))
+    return {"fp32_ms": fp32, "int8_ms": int8, "ratio": int8 / fp32}
+
+
+def report(threads=2, runs=10):
+    """Markdown lines: CPU flags and the INT8/FP32 ratio of the control conv."""
+    name, flags = isa_flags()
+    present = [f for f, ok in flags.items() if ok]
+    missing = [f for f, ok in flags.items() if not ok]
+    speed = int8_speedup(threads, runs)
+    return [
+        f"CPU: {name}; has {', '.join(present) or 'none of ' + ', '.join(FLAGS)}"
+        + (f"; lacks {', '.join(missing)}" if missing else ""),
+        f"Control (one 3x3 128->1024 + 1x1 conv at 48x60, {threads} threads): TFLite FP32 "
+        f"{speed['fp32_ms']:.1f} ms, INT8 {speed['int8_ms']:.1f} ms, ratio {speed['ratio']:.2f}",
+    ]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks.cpu_check", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs", type=int, default=10)
+    args = p.parse_args(argv)
+    print("\n".join(report(args.threads, args.runs)))
+
+
+if __name__ == "__main__":
+    main()
