@@ -20,7 +20,7 @@ import tf_keras as keras
 
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
 from training import datasets, pipeline
-from training.callbacks import NanGuard, NaNLossError, StepLogger
+from training.callbacks import BestCheckpoint, NanGuard, NaNLossError, StepLogger
 from training.losses import OhemCrossEntropy
 from training.metrics import StreamingMeanIoU
 from training.schedule import WarmupPoly
@@ -216,8 +216,7 @@ def main(argv=None):
         keras.callbacks.TensorBoard(os.path.join(args.out_dir, "tensorboard"), profile_batch=0),
     ]
     if val_ds is not None:
-        callbacks.append(keras.callbacks.ModelCheckpoint(
-            os.path.join(ckpt_dir, "best" + ext), monitor=monitor, mode="max", save_best_only=True))
+        callbacks.append(BestCheckpoint(os.path.join(ckpt_dir, "best" + ext), monitor))
     interactive = sys.stdout.isatty()
     if not interactive:
         callbacks.append(StepLogger(args.log_every, args.batch_size))
