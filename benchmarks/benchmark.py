@@ -5,9 +5,10 @@
       --data-dir ../shared/data/camvid --sizes 384x480 512x1024
 
 Batch 1, 2 threads (TF intra-op, LiteRT/XNNPACK, ONNX Runtime). Latency is the median
-and p90 over --runs invocations after warm-up; ratios are to TFLite FP32 measured in
-the same run. Artifacts for the size of the files in --artifacts are used as they
-are; other sizes are converted into a temporary folder first. mIoU is measured only
+and p90 over --runs invocations after warm-up, timed in interleaved rounds (every
+model once per round); ratios are to TFLite FP32 in the same run. Artifacts for the
+size of the files in --artifacts are used as they are; other sizes are converted into
+a temporary folder first. mIoU is measured only
 at the artifacts' own size (full CamVid val unless --eval-limit).
 
 The table starts with the CPU's ISA flags and a one-conv INT8-vs-FP32 control
@@ -28,15 +29,21 @@ from tflite import convert
 KINDS = ("fp32", "fp16", "int8-ptq", "int8-qat")
 
 
-def _stats(fn, runs, warmup=3):
+def interleaved_stats(runners, runs, warmup=3):
+    """[(median ms, p90 ms)] per runner, timed in rounds that call every runner once.
+
+    Interleaving spreads the machine's slow phases (other VMs, throttling) over all rows
+    alike, so ratios between rows stay meaningful on a noisy machine."""
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in runners:
+            fn()
+    times = [[] for _ in runners]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - t0))
-    return float(np.median(times)), float(np.percentile(times, 90))
+        for fn, bucket in zip(runners, times):
+            t0 = time.perf_counter()
+            fn()
+            bucket.append(1000 * (time.perf_counter() - t0))
+    return [(float(np.median(t)), float(np.percentile(t, 90))) for t in times]
 
 
 def _tflite_runner(path, hw, threads):
@@ -149,8 +156,8 @@ def main(argv=None):
         rows.append(("ONNX Runtime (tf2onnx fp32)", _onnx_runner(paths["onnx"], size, args.threads), paths["onnx"],
                      paths["onnx"]))
         measured = []
-        for label, runner, artifact, source in rows:
-            median, p90 = _stats(runner, args.runs)
+        stats = interleaved_stats([row[1] for row in rows], args.runs)
+        for (label, runner, artifact, source), (median, p90) in zip(rows, stats):
             miou = None
             if not args.no_miou and size == eval_size:
                 miou = evaluate(load_predictor(source), val, args.eval_limit, progress=False)["miou"]
@@ -159,7 +166,7 @@ def main(argv=None):
             print(f"  {label}: {median:.1f} ms", file=sys.stderr, flush=True)
         base = next(m[1] for m in measured if m[0] == "TFLite FP32")
         n = args.eval_limit or len(val)
-        print(f"\n### {size[0]}x{size[1]}, batch 1, {args.threads} threads, {args.runs} runs\n")
+        print(f"\n### {size[0]}x{size[1]}, batch 1, {args.threads} threads, {args.runs} interleaved runs\n")
         print(f"| model | median ms | p90 ms | ratio to TFLite FP32 | size MB | CamVid val mIoU ({n} images) |")
         print("|---|---:|---:|---:|---:|---:|")
         for label, median, p90, size_mb, miou in measured:

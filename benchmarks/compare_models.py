@@ -25,7 +25,7 @@ import time
 import bisenetv2_tf  # noqa: F401
 import numpy as np
 
-from benchmarks.benchmark import _stats, _tflite_runner
+from benchmarks.benchmark import _tflite_runner, interleaved_stats
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
 from bisenetv2_tf.complexity import count_params, total_macs
 from tflite import convert
@@ -117,15 +117,9 @@ def main(argv=None):
         print(f"{arch}: done in {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
         rows.append(row)
 
-    runners = {(i, k): _tflite_runner(row["tflite"][k], hw, args.threads)
-               for i, row in enumerate(rows) for k in ("fp32", "int8-ptq")}
-    for runner in runners.values():  # warm-up
-        runner()
-    times = {key: [] for key in runners}
-    for _ in range(args.runs):
-        for key, runner in runners.items():
-            times[key].append(_stats(runner, 1, warmup=0)[0])
-    latency = {key: float(np.median(v)) for key, v in times.items()}
+    keys = [(i, k) for i in range(len(rows)) for k in ("fp32", "int8-ptq")]
+    stats = interleaved_stats([_tflite_runner(rows[i]["tflite"][k], hw, args.threads) for i, k in keys], args.runs)
+    latency = {key: median for key, (median, _) in zip(keys, stats)}
 
     n = args.eval_limit or len(val)
     print("\n".join(report(args.threads)))
