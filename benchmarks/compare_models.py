@@ -44,15 +44,17 @@ def parse_model_arg(text):
 
 
 def complexity(arch, num_classes):
-    """{"params": inference parameters, "macs": {(h, w): MACs}} of the architecture."""
+    """{"params": learnable inference parameters, "weights": the same plus BN moving
+    statistics, "macs": {(h, w): MACs}} of the architecture."""
     macs = {hw: total_macs(build_model(arch, num_classes, (*hw, 3), aux_heads=False, batch_size=1))
             for hw in MAC_SIZES}
-    trainable, _ = count_params(build_model(arch, num_classes, aux_heads=False))
-    return {"params": trainable, "macs": macs}
+    trainable, frozen = count_params(build_model(arch, num_classes, aux_heads=False))
+    return {"params": trainable, "weights": trainable + frozen, "macs": macs}
 
 
-def load_or_build(arch, path, num_classes):
-    """The trained model at ``path`` (checked against ``arch``), or a seeded random one."""
+def load_or_build(arch, path, num_classes, expected_weights):
+    """The trained model at ``path`` (checked against ``arch``'s weight count), or a
+    seeded random one."""
     import tf_keras as keras
 
     if path is None:
@@ -61,8 +63,7 @@ def load_or_build(arch, path, num_classes):
     model = convert.load_keras_model(path)
     if int(model.outputs[0].shape[-1]) != num_classes:
         raise SystemExit(f"{path}: {model.outputs[0].shape[-1]} classes, the dataset has {num_classes}")
-    reference = build_model(arch, num_classes, aux_heads=False)
-    if sum(count_params(model)) != sum(count_params(reference)):
+    if sum(count_params(model)) != expected_weights:
         raise SystemExit(f"{path}: parameter count does not match {arch}; wrong --model name?")
     return model
 
@@ -102,8 +103,8 @@ def main(argv=None):
     for arch, path in models:
         t0 = time.time()
         print(f"{arch}: counting, converting at {hw[0]}x{hw[1]} ...", file=sys.stderr, flush=True)
-        model = load_or_build(arch, path, spec.num_classes)
         row = {"arch": arch, "path": path, **complexity(arch, spec.num_classes)}
+        model = load_or_build(arch, path, spec.num_classes, row["weights"])
         results = convert.convert_all(model, ["fp32", "int8-ptq"], hw, tmp, f"{arch}_{hw[0]}x{hw[1]}", spec=spec,
                                       num_calibration=args.num_calibration, num_verify=1, model_name=arch,
                                       log=lambda *a: None)

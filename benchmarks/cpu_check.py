@@ -9,7 +9,6 @@ model, side by side. Without AVX-512 VNNI / AVX-VNNI the int8 GEMM kernels gain 
 over FP32 FMA, so an INT8 model is not faster on such a machine whatever its graph.
 """
 import argparse
-import time
 
 import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
 import numpy as np
@@ -55,6 +54,7 @@ def head_conv_models(hw=(48, 60)):
 
 def int8_speedup(threads=2, runs=10):
     """{"fp32_ms", "int8_ms", "ratio"}: median latency of the head-shaped conv pair."""
+    from benchmarks.benchmark import interleaved_stats
     from tflite.convert import interpreter
 
     def runner(content):
@@ -63,14 +63,8 @@ def int8_speedup(threads=2, runs=10):
         it.set_tensor(inp["index"], np.zeros(inp["shape"], inp["dtype"]))
         return it
 
-    its = {name: runner(content) for name, content in zip(("fp32", "int8"), head_conv_models())}
-    times = {name: [] for name in its}
-    for _ in range(runs + 1):  # interleaved, first round is warm-up
-        for name, it in its.items():
-            t0 = time.perf_counter()
-            it.invoke()
-            times[name].append(1000 * (time.perf_counter() - t0))
-    fp32, int8 = (float(np.median(times[n][1:])) for n in ("fp32", "int8"))
+    runners = [runner(content).invoke for content in head_conv_models()]
+    (fp32, _), (int8, _) = interleaved_stats(runners, runs, warmup=1)
     return {"fp32_ms": fp32, "int8_ms": int8, "ratio": int8 / fp32}
 
 

@@ -15,8 +15,9 @@ unannotated.
 TFMOT 0.8.1 also rewires ``Concatenate([a, b])`` as ``Concatenate([b, a])`` when an
 earlier transform (conv-BN-ReLU) has re-appended branch ``a``'s layers after ``b``'s: its
 graph matcher lists a pattern's inputs in layer-list order, not in call order, and
-``ConcatTransform`` rebuilds the inbound nodes from that list. Channel counts still match, so nothing fails: the Stem's concat silently swaps
-halves and a trained model drops to ~10% mIoU. ``quantize`` applies the transform with
+``ConcatTransform`` rebuilds the inbound nodes from that list. Channel counts still
+match, so nothing fails: the Stem's concat silently swaps halves and a trained model
+drops to ~10% mIoU. ``quantize`` applies the transform with
 inputs kept in call order and then checks every multi-input layer against the float
 model.
 """

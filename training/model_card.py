@@ -29,6 +29,7 @@ def main(argv=None):
             evals.append(json.load(f))
     main_eval = evals[0]
     epochs = len(log)
+    aux_heads = sum(1 for k in log[0] if k.startswith("aux") and k.endswith("_loss"))  # one loss column each
     lines = [
         f"# Model card: {targs['model']} on CamVid ({targs['num_classes']} classes)",
         "",
@@ -45,8 +46,7 @@ def main(argv=None):
         f"{targs['scale_range'][0]}-{targs['scale_range'][1]}, flip, color jitter.",
         f"- SGD momentum {targs['momentum']}, weight decay {targs['weight_decay']}, LR {targs['lr']} poly 0.9 "
         f"with {targs['warmup_steps']} warmup steps; OHEM CE (thresh {targs['ohem_thresh']}) on the main head "
-        f"and the {2 if targs['model'] == 'bisenetv1' else 4} aux heads (weight {targs['aux_weight']}); "
-        "float32; 2-core CPU.",
+        f"and the {aux_heads} aux heads (weight {targs['aux_weight']}); float32; 2-core CPU.",
     ]
     if a.hours:
         lines.append(f"- wall-clock: {a.hours:.2f} h (on a shared 2-core CPU).")
