@@ -6,6 +6,7 @@ and pad bottom/right to a multiple of 32 (label padded with ignore), so scores a
 taken at the label's own size.
 """
 import dataclasses
+import os
 
 import tensorflow as tf
 
@@ -26,9 +27,14 @@ class AugmentConfig:
 
 def decode_pair(image_path, label_path, spec):
     """Paths -> (H,W,3) uint8 image, (H,W) uint8 class ids (LUT/palette applied)."""
-    image = tf.io.decode_image(tf.io.read_file(image_path), channels=3, expand_animations=False)
+    return decode_bytes(tf.io.read_file(image_path), tf.io.read_file(label_path), spec)
+
+
+def decode_bytes(image_bytes, label_bytes, spec):
+    """Encoded files -> (H,W,3) uint8 image, (H,W) uint8 class ids (LUT/palette applied)."""
+    image = tf.io.decode_image(image_bytes, channels=3, expand_animations=False)
     if spec.label_palette is not None:
-        raw = tf.io.decode_image(tf.io.read_file(label_path), channels=3, expand_animations=False)
+        raw = tf.io.decode_image(label_bytes, channels=3, expand_animations=False)
         palette = tf.constant(spec.label_palette, tf.uint8)  # (K,3)
         hits = tf.reduce_all(raw[:, :, None, :] == palette[None, None], axis=-1)  # (H,W,K)
         label = tf.where(
@@ -36,7 +42,7 @@ def decode_pair(image_path, label_path, spec):
             tf.constant(spec.ignore_index, tf.uint8),
         )
     else:
-        label = tf.io.decode_image(tf.io.read_file(label_path), channels=1, expand_animations=False)[..., 0]
+        label = tf.io.decode_image(label_bytes, channels=1, expand_animations=False)[..., 0]
         if spec.label_lut is not None:
             label = tf.gather(tf.constant(spec.label_lut, tf.uint8), tf.cast(label, tf.int32))
     image.set_shape([None, None, 3])
@@ -107,26 +113,48 @@ def _files(spec, shuffle, seed):
 
 
 def train_dataset(spec, batch_size, cfg=AugmentConfig(), seed=None, cache=False, norm=CITYSCAPES,
-                  repeat=True):
-    """Infinite (by default) shuffled, augmented batches ``(images, labels)``."""
-    ds = tf.data.Dataset.from_tensor_slices((list(spec.image_paths), list(spec.label_paths)))
-    ds = ds.map(lambda i, l: decode_pair(i, l, spec), num_parallel_calls=AUTOTUNE)
+                  repeat=True, start_step=0):
+    """Shuffled, augmented batches ``(images, labels)``: infinite, or one pass if not ``repeat``.
+
+    Element ``i`` of the stream (``i = step * batch_size + position``) is a pure
+    function of ``(seed, i)``: pass ``i // len(spec)`` visits the files in the order
+    ``index_shuffle(i % len(spec), seed=(seed, pass))`` and its augmentation seed is
+    ``(seed, i)``. So ``start_step=S`` yields exactly the batches an uninterrupted
+    stream yields from step ``S`` on: a resumed run sees the data a run that never
+    stopped would have seen. ``seed=None`` draws one. ``cache`` keeps the encoded
+    files in memory instead of re-reading them.
+    """
+    n = len(spec)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "little") >> 1
     if cache:
-        ds = ds.cache()
-    ds = ds.shuffle(len(spec), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    # One independent (2,) seed per element: from ``seed`` when given, else random.
-    seeds = tf.data.Dataset.random(seed=seed).batch(2)
-    ds = tf.data.Dataset.zip((ds, seeds))
-    ds = ds.map(lambda pair, s: train_parser(*pair, cfg, spec.ignore_index, s, norm),
+        images = tf.constant([_read_bytes(p) for p in spec.image_paths])
+        labels = tf.constant([_read_bytes(p) for p in spec.label_paths])
+    else:
+        images, labels = tf.constant(list(spec.image_paths)), tf.constant(list(spec.label_paths))
+    first = int(start_step) * batch_size
+    ds = tf.data.Dataset.range(first, 2**62 if repeat else max(first, n))
+    seed = tf.constant(seed, tf.int64)
+
+    def element(i):
+        pos = tf.random.experimental.index_shuffle(i % n, tf.stack([seed, i // n]), n - 1)
+        image, label = tf.gather(images, pos), tf.gather(labels, pos)
+        if not cache:
+            image, label = tf.io.read_file(image), tf.io.read_file(label)
+        return decode_bytes(image, label, spec) + (tf.stack([seed, i]),)
+
+    ds = ds.map(element, num_parallel_calls=AUTOTUNE)
+    ds = ds.map(lambda image, label, s: train_parser(image, label, cfg, spec.ignore_index, s, norm),
                 num_parallel_calls=AUTOTUNE)
     ds = ds.batch(batch_size, drop_remainder=True)
-    if seed is not None:
-        options = tf.data.Options()
-        options.deterministic = True
-        ds = ds.with_options(options)
-    return ds.prefetch(AUTOTUNE)
+    options = tf.data.Options()
+    options.deterministic = True
+    return ds.with_options(options).prefetch(AUTOTUNE)
+
+
+def _read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def eval_dataset(spec, batch_size=1, norm=CITYSCAPES, cache=False):

@@ -55,3 +55,17 @@ def test_decode_applies_label_lut(tmp_path):
     spec = datasets.DatasetSpec((), (), ("a",) * 19, ((0, 0, 0),) * 19, 255, label_lut=tuple(lut))
     _, label = pipeline.decode_pair(str(tmp_path / "i.png"), str(tmp_path / "l.png"), spec)
     np.testing.assert_array_equal(label.numpy(), [[0, 13], [255, 1]])
+
+
+def test_train_stream_resumes_at_a_step_with_the_same_batches(synthetic_dir):
+    spec = datasets.camvid(synthetic_dir, "train")
+    cfg = pipeline.AugmentConfig(crop_size=(64, 64))
+    # 3 steps of 3 images cross a pass boundary of the 8 training images (reshuffled per pass)
+    full = [b for b, _ in zip(pipeline.train_dataset(spec, 3, cfg, seed=5), range(5))]
+    resumed = [b for b, _ in zip(pipeline.train_dataset(spec, 3, cfg, seed=5, start_step=2, cache=True), range(3))]
+    for (xa, ya), (xb, yb) in zip(full[2:], resumed):
+        np.testing.assert_array_equal(xa.numpy(), xb.numpy())
+        np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    other = next(iter(pipeline.train_dataset(spec, 3, cfg, seed=6)))[0].numpy()
+    assert not np.array_equal(other, full[0][0].numpy())
+
