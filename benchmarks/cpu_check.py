@@ -13,23 +13,16 @@ import argparse
 import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
 import numpy as np
 
-FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8")
+from training.precision import cpu_flags
+
+FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 
 
 def isa_flags(cpuinfo="/proc/cpuinfo"):
     """(model name, {flag: present}) for the flags in FLAGS; ("unknown", {}) off Linux."""
-    try:
-        with open(cpuinfo) as f:
-            text = f.read()
-    except OSError:
-        return "unknown", {}
-    name, flags = "unknown", set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name" and name == "unknown":
-            name = value.strip()
-        elif key.strip() == "flags":
-            flags.update(value.split())
+    name, flags = cpu_flags(cpuinfo)
+    if not flags:
+        return name, {}
     return name, {flag: flag in flags for flag in FLAGS}
 
 

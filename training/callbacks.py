@@ -1,4 +1,4 @@
-"""Callbacks Keras lacks: NaN stop that keeps the last good checkpoint, step logging."""
+"""Callbacks Keras lacks: NaN stop before anything is saved, step logging."""
 import math
 import sys
 import time
@@ -54,15 +54,3 @@ class StepLogger(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         shown = " ".join(f"{k} {v:.4f}" for k, v in sorted((logs or {}).items()) if "aux" not in k)
         print(f"epoch {epoch + 1} done in {time.time() - self.start:.0f}s: {shown}", file=self.stream, flush=True)
-
-
-class BestCheckpoint(keras.callbacks.ModelCheckpoint):
-    """``save_best_only`` checkpoint on ``monitor`` that skips epochs without validation
-    (``--val-every`` > 1) instead of warning on each of them."""
-
-    def __init__(self, path, monitor):
-        super().__init__(path, monitor=monitor, mode="max", save_best_only=True)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs and self.monitor in logs:
-            super().on_epoch_end(epoch, logs)

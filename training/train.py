@@ -3,10 +3,14 @@ SGD momentum + weight decay, warmup-poly LR, checkpoints and crash-safe resume.
 
 Example (CamVid on a 2-core CPU):
   python -m training.train --dataset camvid --data-dir ../shared/data/camvid \
-      --out-dir runs/camvid --batch-size 8 --crop 256 320 --epochs 60 --mixed-precision
+      --out-dir runs/camvid --batch-size 8 --crop 256 320 --epochs 60
 
-Re-running the same command resumes from ``OUT_DIR/backup`` (BackupAndRestore) after
-a crash or kill -9, losing at most the current epoch.
+Re-running the same command resumes the run from OUT_DIR/state (weights, optimizer,
+step counter, LR schedule position; the augmentation stream is a function of seed and
+step), losing at most the current epoch; a finished run is left alone. --extend
+continues a run to a larger --epochs, --restart starts over. With
+--commit-state-every H the state is committed to git every H hours and on SIGTERM, so
+the same command resumes the run on a fresh clone on another machine.
 """
 import argparse
 import json
@@ -19,8 +23,8 @@ import tensorflow as tf
 import tf_keras as keras
 
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
-from training import datasets, pipeline
-from training.callbacks import BestCheckpoint, NanGuard, NaNLossError, StepLogger
+from training import datasets, pipeline, precision, run_state
+from training.callbacks import NanGuard, NaNLossError, StepLogger
 from training.losses import OhemCrossEntropy
 from training.metrics import StreamingMeanIoU
 from training.schedule import WarmupPoly
@@ -59,8 +63,13 @@ def parse_args(argv=None):
     o.add_argument("--momentum", type=float, default=0.9)
     o.add_argument("--ohem-thresh", type=float, default=0.7)
     o.add_argument("--aux-weight", type=float, default=1.0, help="weight of each aux loss (0 disables)")
-    o.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 compute")
-    o.add_argument("--seed", type=int, help="seed TF, shuffling and augmentation")
+    o.add_argument("--precision", default="auto", choices=precision.PRECISIONS,
+                   help="compute precision; auto: mixed_bfloat16 where the CPU has bf16 in hardware "
+                        "(avx512_bf16/amx_bf16), else float32; QAT is always float32 (default auto)")
+    o.add_argument("--mixed-precision", dest="precision", action="store_const", const="mixed_bfloat16",
+                   help="same as --precision mixed_bfloat16")
+    o.add_argument("--seed", type=int, help="seed of TF, shuffling and augmentation (default: drawn, and "
+                   "kept in the run state)")
     r = p.add_argument_group("run")
     r.add_argument("--out-dir", required=True, help="checkpoints, logs, final model")
     r.add_argument("--val-every", type=int, default=1, help="validate every N epochs")
@@ -68,15 +77,50 @@ def parse_args(argv=None):
     r.add_argument("--strategy", default="default", choices=("default", "mirrored", "multiworker"),
                    help="tf.distribute strategy; multiworker reads TF_CONFIG")
     r.add_argument("--log-every", type=int, default=10, help="steps between log lines")
+    r.add_argument("--export", choices=("best", "last"), default="best",
+                   help="weights of OUT_DIR/model.keras: the best validated epoch (default; the last "
+                        "epoch without validation) or the last epoch")
+    r.add_argument("--extend", action="store_true",
+                   help="continue a run (finished or not) to a larger --epochs; the LR schedule is "
+                        "rebuilt for the new total")
+    r.add_argument("--restart", action="store_true", help="delete OUT_DIR's run state, logs and "
+                   "checkpoints and start over")
+    r.add_argument("--commit-state-every", type=float, default=0.0, metavar="HOURS",
+                   help="git-commit OUT_DIR/state, log.csv and train_args.json every HOURS hours, "
+                        "after the last epoch and on SIGTERM (which ends the run after the current "
+                        "epoch); 0: never (default)")
     args = p.parse_args(argv)
-    for side in args.crop:
-        if side % 32:
-            p.error(f"--crop sides must be multiples of 32, got {args.crop}")
-    if args.batch_size < 1 or args.epochs < 1:
-        p.error("--batch-size and --epochs must be >= 1")
+    check_numbers(p, args)
     if args.qat and not args.init_weights:
         p.error("--qat fine-tunes a trained model: pass --init-weights MODEL.keras")
+    if args.extend and args.restart:
+        p.error("--extend and --restart exclude each other")
     return args
+
+
+def check_numbers(parser, args):
+    """Every numeric flag checked before any work (exit 2 naming the flag)."""
+    import math
+
+    def need(ok, flag, what):
+        if not ok:
+            parser.error(f"{flag} must be {what}, got {getattr(args, flag[2:].replace('-', '_'))}")
+
+    need(all(s > 0 and s % 32 == 0 for s in args.crop), "--crop", "positive multiples of 32")
+    lo, hi = args.scale_range
+    need(0 < lo <= hi and math.isfinite(hi), "--scale-range", "0 < MIN <= MAX")
+    for flag in ("--batch-size", "--epochs", "--qat-calibration", "--val-every", "--val-batch-size",
+                 "--log-every"):
+        need(getattr(args, flag[2:].replace("-", "_")) >= 1, flag, ">= 1")
+    need(args.steps_per_epoch is None or args.steps_per_epoch >= 1, "--steps-per-epoch", ">= 1")
+    need(args.lr is None or (args.lr > 0 and math.isfinite(args.lr)), "--lr", "a finite number > 0")
+    need(args.warmup_steps >= 0, "--warmup-steps", ">= 0")
+    need(0 <= args.weight_decay < 1, "--weight-decay", "in [0, 1)")
+    need(0 <= args.momentum < 1, "--momentum", "in [0, 1)")
+    need(0 < args.ohem_thresh <= 1, "--ohem-thresh", "in (0, 1]")
+    need(0 <= args.aux_weight and math.isfinite(args.aux_weight), "--aux-weight", "a finite number >= 0")
+    need(0 <= args.commit_state_every and math.isfinite(args.commit_state_every), "--commit-state-every",
+         "a finite number >= 0")
 
 
 def make_strategy(name):
@@ -167,15 +211,74 @@ def load_data(args):
     return train_spec, val_spec
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.seed is not None:
-        keras.utils.set_random_seed(args.seed)
-    if args.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    strategy = make_strategy(args.strategy)
-    os.makedirs(args.out_dir, exist_ok=True)
+# Flags that define a run: resuming with another value of any of them is refused.
+RUN_FLAGS = ("model", "dataset", "train_split", "class_file", "crop", "scale_range", "batch_size", "epochs",
+             "steps_per_epoch", "lr", "warmup_steps", "weight_decay", "momentum", "ohem_thresh", "aux_weight",
+             "seed", "qat", "init_weights", "qat_calibration")
 
+
+def run_flags(args, steps_per_epoch, seed):
+    flags = {k: getattr(args, k) for k in RUN_FLAGS}
+    flags.update(steps_per_epoch=steps_per_epoch, seed=seed, crop=list(args.crop),
+                 scale_range=list(args.scale_range))
+    return flags
+
+
+def resolve_state(args, steps_per_epoch):
+    """The run state to continue, or a new one; None when the run is complete and
+    its model exported (nothing to do). Exits with one line when flags differ."""
+    state = run_state.read(args.out_dir)
+    if state is None:
+        seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") >> 1
+        flags = run_flags(args, steps_per_epoch, seed)
+        return {"epoch": 0, "step": 0, "epochs": args.epochs, "flags": flags, "best": None, "complete": False,
+                "hours": 0.0}
+    old = state["flags"]
+    flags = run_flags(args, steps_per_epoch, args.seed if args.seed is not None else old["seed"])
+    extending = args.extend and flags["epochs"] != old["epochs"]
+    if extending and flags["epochs"] <= state["epoch"]:
+        raise SystemExit(f"error: --epochs {args.epochs}: the run in {args.out_dir} has done {state['epoch']} "
+                         f"epochs already; --extend needs more")
+    differ = [k for k in RUN_FLAGS if flags[k] != old.get(k) and not (k == "epochs" and extending)]
+    if differ:
+        shown = ", ".join(f"--{k.replace('_', '-')} (run: {old.get(k)}, now: {flags[k]})" for k in differ)
+        raise SystemExit(f"error: {args.out_dir} holds a run made with other flags: {shown}; re-run with the "
+                         f"run's flags (see {os.path.join(args.out_dir, 'train_args.json')}), or pass --restart "
+                         f"to start over" + (", or --extend to train to more epochs" if "epochs" in differ else ""))
+    if extending:
+        state.update(epochs=flags["epochs"], flags=flags, complete=False)
+        print(f"extending the run from {old['epochs']} to {flags['epochs']} epochs (LR schedule rebuilt)")
+    if state["complete"] and os.path.isfile(final_path(args)):
+        print(f"the run in {args.out_dir} is complete ({state['epoch']} epochs, {state['step']} steps, "
+              f"{state['hours']:.2f} h); model: {final_path(args)}. Nothing to do (--extend with a larger "
+              f"--epochs trains more, --restart starts over)")
+        return None
+    return state
+
+
+def clear_run(out_dir):
+    """--restart: remove what a run wrote (state, logs, checkpoints, exported model)."""
+    import shutil
+
+    for name in ("state", "checkpoints", "tensorboard", "backup"):
+        shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
+    for name in ("log.csv", "model.keras", "model.h5"):
+        if os.path.isfile(os.path.join(out_dir, name)):
+            os.remove(os.path.join(out_dir, name))
+
+
+def main(argv=None):
+    from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
+
+    args = parse_args(argv)
+    try:
+        policy, why = precision.choose(args.precision, args.qat)
+        check_writable_dir(args.out_dir, "--out-dir")
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+    if args.restart:
+        clear_run(args.out_dir)
+    strategy = make_strategy(args.strategy)
     try:
         train_spec, val_spec = load_data(args)
     except datasets.DatasetError as err:
@@ -185,62 +288,104 @@ def main(argv=None):
         raise SystemExit(f"error: --batch-size {args.batch_size} is not divisible by "
                          f"{strategy.num_replicas_in_sync} replicas")
     steps_per_epoch = args.steps_per_epoch or max(len(train_spec) // args.batch_size, 1)
-    total_steps = steps_per_epoch * args.epochs
+    try:
+        state = resolve_state(args, steps_per_epoch)
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+    if state is None:
+        return None
+    seed = state["flags"]["seed"]
+    keras.utils.set_random_seed(seed)
+    keras.mixed_precision.set_global_policy(policy)
+    print(f"precision: {why}")
+    total_steps = steps_per_epoch * state["epochs"]
+    resuming = state["step"] > 0
 
     calibration = None
-    if args.qat and not os.path.isdir(os.path.join(args.out_dir, "backup")):
+    if args.qat and not resuming:
         from tflite.convert import calibration_images
 
         first = pipeline.eval_parser(*pipeline.decode_pair(train_spec.image_paths[0], train_spec.label_paths[0],
                                                            train_spec), ignore)[0]
-        calibration = calibration_images(train_spec, tuple(first.shape[:2]), args.qat_calibration, args.seed or 0)
+        calibration = calibration_images(train_spec, tuple(first.shape[:2]), args.qat_calibration, seed)
     with strategy.scope():
         model = build_compiled(args, num_classes, ignore, total_steps, calibration)
+        if resuming:
+            run_state.restore(state, args.out_dir, model)
     names = model.output_names
     aug = pipeline.AugmentConfig(crop_size=tuple(args.crop), scale_range=tuple(args.scale_range))
-    train_ds = with_targets(
-        pipeline.train_dataset(train_spec, args.batch_size, aug, args.seed, args.cache), names)
+    train_ds = with_targets(pipeline.train_dataset(train_spec, args.batch_size, aug, seed, args.cache,
+                                                   start_step=state["step"]), names)
     val_ds = (with_targets(pipeline.eval_dataset(val_spec, args.val_batch_size, cache=args.cache), names)
               if val_spec else None)
     if args.strategy != "default":
         train_ds, val_ds = _shard_by_data(train_ds), val_ds and _shard_by_data(val_ds)
 
     ckpt_dir = os.path.join(args.out_dir, "checkpoints")
+    os.makedirs(ckpt_dir, exist_ok=True)
+    log_csv = os.path.join(args.out_dir, "log.csv")
+    keep_log_rows(log_csv, state["epoch"])
     monitor = f"val_{names[0]}_miou" if len(names) > 1 else "val_miou"
     ext = checkpoint_ext(args)
+    paths = {"last": os.path.join(ckpt_dir, "last" + ext),
+             "best": os.path.join(ckpt_dir, "best" + ext) if val_ds is not None else None}
+    args_json = os.path.join(args.out_dir, "train_args.json")
+    saver = run_state.RunStateCallback(state, args.out_dir, monitor, paths, args.commit_state_every,
+                                       commit_paths=(log_csv, args_json), stream=sys.stdout)
     callbacks = [
         NanGuard(),
-        keras.callbacks.BackupAndRestore(os.path.join(args.out_dir, "backup")),
-        keras.callbacks.ModelCheckpoint(os.path.join(ckpt_dir, "last" + ext)),
-        keras.callbacks.CSVLogger(os.path.join(args.out_dir, "log.csv"), append=True),
+        keras.callbacks.CSVLogger(log_csv, append=True),
+        saver,
         keras.callbacks.TensorBoard(os.path.join(args.out_dir, "tensorboard"), profile_batch=0),
     ]
-    if val_ds is not None:
-        callbacks.append(BestCheckpoint(os.path.join(ckpt_dir, "best" + ext), monitor))
     interactive = sys.stdout.isatty()
     if not interactive:
         callbacks.append(StepLogger(args.log_every, args.batch_size))
-    with open(os.path.join(args.out_dir, "train_args.json"), "w") as f:
-        json.dump({**vars(args), "num_classes": num_classes, "ignore_index": ignore,
-                   "class_names": list(train_spec.class_names), "colors": [list(c) for c in train_spec.colors],
-                   "steps_per_epoch": steps_per_epoch, "total_steps": total_steps}, f, indent=1)
+    atomic_write(args_json, json.dumps(
+        {**vars(args), "seed": seed, "num_classes": num_classes, "ignore_index": ignore,
+         "class_names": list(train_spec.class_names), "colors": [list(c) for c in train_spec.colors],
+         "steps_per_epoch": steps_per_epoch, "total_steps": total_steps}, indent=1) + "\n")
     print(f"training {args.model}: {len(train_spec)} images, {num_classes} classes, "
-          f"{args.epochs} epochs x {steps_per_epoch} steps, batch {args.batch_size}, crop {tuple(args.crop)}, "
-          f"{strategy.num_replicas_in_sync} replica(s)", flush=True)
+          f"{state['epochs']} epochs x {steps_per_epoch} steps, batch {args.batch_size}, crop {tuple(args.crop)}, "
+          f"{strategy.num_replicas_in_sync} replica(s)"
+          + (f"; resuming after epoch {state['epoch']} (step {state['step']})" if resuming else ""), flush=True)
     t0 = time.time()
     try:
         model.fit(
-            train_ds, epochs=args.epochs, steps_per_epoch=steps_per_epoch,
+            train_ds, epochs=state["epochs"], initial_epoch=state["epoch"], steps_per_epoch=steps_per_epoch,
             validation_data=val_ds, validation_freq=args.val_every, callbacks=callbacks,
             verbose=1 if interactive else 0,
         )
-    except NaNLossError as err:
-        raise SystemExit(f"error: {err}; stopped. Last good checkpoint: {os.path.join(ckpt_dir, 'last' + ext)} "
-                         f"(re-run resumes from {os.path.join(args.out_dir, 'backup')})") from None
+    except (NaNLossError, run_state.NonFiniteError) as err:
+        where = (f"the run state holds the last good epoch ({state['epoch']})" if state["epoch"]
+                 else "nothing was saved")
+        raise SystemExit(f"error: {err}; stopped, {where}") from None
     hours = (time.time() - t0) / 3600
-    final = export_final(model, args, num_classes, ckpt_dir, val_ds is not None)
-    print(f"done in {hours:.2f} h this run; inference model: {final}")
+    if not state["complete"]:
+        print(f"stopped after epoch {state['epoch']} of {state['epochs']} (SIGTERM) in {hours:.2f} h; run "
+              f"state saved{' and committed' if args.commit_state_every else ''}; re-run the same command "
+              f"to resume")
+        return model
+    final = export_final(model, args, num_classes, paths, state)
+    print(f"done in {hours:.2f} h this run ({state['hours']:.2f} h in all); inference model: {final}")
     return model
+
+
+def keep_log_rows(path, epochs_done):
+    """Drop log.csv rows of epochs the run state has not saved (they are trained again)."""
+    import csv
+
+    if not os.path.isfile(path):
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    kept = rows[:1] + [r for r in rows[1:] if r and r[0].isdigit() and int(r[0]) < epochs_done]
+    if epochs_done == 0:
+        kept = []
+    if kept != rows:
+        from bisenetv2_tf.fileio import atomic_write
+
+        atomic_write(path, "".join(",".join(r) + "\n" for r in kept))
 
 
 def checkpoint_ext(args):
@@ -249,27 +394,39 @@ def checkpoint_ext(args):
     return ".h5" if args.qat else ".keras"
 
 
-def export_final(model, args, num_classes, ckpt_dir, have_best):
+def final_path(args):
+    return os.path.join(args.out_dir, "model" + checkpoint_ext(args))
+
+
+def export_final(model, args, num_classes, paths, state):
     """Write OUT_DIR/model.keras: the float32 inference model (no aux heads), with the
-    best-validation weights when there are any (OUT_DIR/model.h5 for a QAT model)."""
+    best-validation weights under ``--export best`` when there are any, else the last
+    (OUT_DIR/model.h5 for a QAT model). Non-finite weights are never exported."""
     from bisenetv2_tf.model import to_inference
 
-    best = os.path.join(ckpt_dir, "best" + checkpoint_ext(args))
-    path = os.path.join(args.out_dir, "model" + checkpoint_ext(args))
+    best = paths.get("best")
+    use_best = args.export == "best" and state.get("best") is not None
+    if use_best and not (best and os.path.isfile(best)):
+        print(f"warning: the best model ({best}) was written on another machine and is not here; "
+              f"exporting the last epoch's weights", flush=True)
+        use_best = False
+    path = final_path(args)
     if args.qat:
         from tflite.qat import quantize_scope
 
         with quantize_scope():
-            if have_best and os.path.isfile(best):
+            if use_best:
                 model = keras.models.load_model(best, compile=False)
-            model.save(path)
+            run_state.check_finite(model)
+            run_state.save_model(model, path)
         return path
-    if have_best and os.path.isfile(best):
+    if use_best:
         model = keras.models.load_model(best, compile=False)
+    run_state.check_finite(model)
     keras.mixed_precision.set_global_policy("float32")
     fp32 = build_model(args.model, num_classes, aux_heads=len(model.outputs) > 1)
     fp32.set_weights(model.get_weights())
-    to_inference(fp32).save(path)
+    run_state.save_model(to_inference(fp32), path)
     return path
 
 

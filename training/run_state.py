@@ -1,0 +1,187 @@
+"""The resumable state of a training run: one small set of files, safe to kill at any moment.
+
+``OUT_DIR/state/`` holds
+
+* ``state.json``: epochs and optimizer steps done, the seed, the flags that define the
+  run, the best validation score, accumulated hours, and whether the run is complete;
+* ``<slot>/ckpt.*``: one ``tf.train.Checkpoint`` of the model weights and the optimizer
+  (momentum slots and the step counter, hence the LR schedule position).
+
+A checkpoint is written to the slot not in use, then ``state.json`` is replaced
+atomically to point at it, then the old slot is removed: a kill at any moment leaves a
+loadable state. The augmentation stream is a pure function of (seed, step) (see
+``pipeline.train_dataset``), so the step counter and the seed are all a resume needs
+to see the data a run that never stopped would have seen. At rest the directory holds
+one slot: it is what ``--commit-state-every`` commits to git.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import numpy as np
+import tf_keras as keras
+import tensorflow as tf
+
+from bisenetv2_tf.fileio import atomic_path, atomic_write
+
+FORMAT = 1
+SLOTS = ("a", "b")
+
+
+class NonFiniteError(RuntimeError):
+    """Training diverged: raised before anything is saved, so no file gets NaN weights."""
+
+
+def state_dir(out_dir):
+    return os.path.join(out_dir, "state")
+
+
+def read(out_dir):
+    """The state dict of ``out_dir``, or None when it has none."""
+    path = os.path.join(state_dir(out_dir), "state.json")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            state = json.load(f)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: unreadable run state ({err}); pass --restart to start over") from None
+    if state.get("format") != FORMAT:
+        raise ValueError(f"{path}: run state format {state.get('format')} is not {FORMAT}; pass --restart")
+    return state
+
+
+def restore(state, out_dir, model):
+    """Load the weights and optimizer of ``state`` into a compiled ``model``."""
+    prefix = os.path.join(state_dir(out_dir), state["checkpoint"], "ckpt")
+    if not os.path.isfile(prefix + ".index"):
+        raise ValueError(f"{prefix}.index: missing checkpoint of the run state; pass --restart to start over")
+    model.optimizer.build(model.trainable_variables)
+    tf.train.Checkpoint(model=model, optimizer=model.optimizer).read(prefix).assert_existing_objects_matched()
+
+
+def save(state, out_dir, model):
+    """Write ``model`` + optimizer to the free slot, point ``state.json`` at it, drop the old slot."""
+    root = state_dir(out_dir)
+    os.makedirs(root, exist_ok=True)
+    old = state.get("checkpoint")
+    slot = SLOTS[1] if old == SLOTS[0] else SLOTS[0]
+    shutil.rmtree(os.path.join(root, slot), ignore_errors=True)
+    tf.train.Checkpoint(model=model, optimizer=model.optimizer).write(os.path.join(root, slot, "ckpt"))
+    state["checkpoint"] = slot
+    state["format"] = FORMAT
+    atomic_write(os.path.join(root, "state.json"), json.dumps(state, indent=1, sort_keys=True) + "\n")
+    if old and old != slot:
+        shutil.rmtree(os.path.join(root, old), ignore_errors=True)
+
+
+def check_finite(model, logs=None):
+    """Raise NonFiniteError if any weight or any logged loss is NaN/inf."""
+    for key, value in sorted((logs or {}).items()):
+        if "loss" in key and not np.isfinite(value):
+            raise NonFiniteError(f"{key} became {value}")
+    bad = sum(int(np.size(w) - np.count_nonzero(np.isfinite(w))) for w in model.get_weights())
+    if bad:
+        raise NonFiniteError(f"{bad} weights became NaN or inf")
+
+
+def save_model(model, path):
+    """``model.save(path)`` that leaves either the complete file or the old one."""
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+
+
+def git_commit(paths, message, stream=None):
+    """Commit ``paths`` (force-added: they may sit under an ignored folder) and only them.
+
+    Returns True on success; a failure (no git, no repo, a lock held by another commit)
+    is reported on ``stream`` and returns False: training goes on and tries again later.
+    """
+    top = os.path.dirname(os.path.abspath(paths[0]))
+    try:
+        root = subprocess.run(["git", "-C", top, "rev-parse", "--show-toplevel"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        rel = [os.path.relpath(os.path.abspath(p), root) for p in paths]
+        for attempt in range(5):
+            add = subprocess.run(["git", "-C", root, "add", "-A", "-f", "--", *rel], capture_output=True, text=True)
+            done = add.returncode == 0 and subprocess.run(
+                ["git", "-C", root, "commit", "-q", "-m", message, "--", *rel], capture_output=True, text=True)
+            if done and done.returncode == 0:
+                return True
+            time.sleep(2 + 3 * attempt)  # another process may hold .git/index.lock
+        detail = (add.stderr if add.returncode else done.stdout + done.stderr).strip().splitlines()
+        print(f"warning: could not commit the run state: {detail[-1] if detail else 'git failed'}",
+              file=stream, flush=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        print(f"warning: could not commit the run state: {err}", file=stream, flush=True)
+    return False
+
+
+class RunStateCallback(keras.callbacks.Callback):
+    """At every epoch end: refuse non-finite weights/losses, keep the best model, save the
+    run state and the last model; commit the state every ``commit_every_h`` hours and
+    when SIGTERM arrives (then stop after this epoch, state saved).
+
+    ``state`` is the dict written to ``state.json`` (updated in place); ``paths`` maps
+    "last" and "best" to model files (``best`` None without validation); ``commit_paths``
+    are the files a commit covers besides the state.
+    """
+
+    def __init__(self, state, out_dir, monitor, paths, commit_every_h=0.0, commit_paths=(), stream=None):
+        super().__init__()
+        self.state = state
+        self.out_dir = out_dir
+        self.monitor = monitor
+        self.paths = paths
+        self.commit_every_h = commit_every_h
+        self.commit_paths = list(commit_paths)
+        self.stream = stream
+        self.terminated = False
+        self.last_commit = time.time()
+        self._t0 = None
+
+    def on_train_begin(self, logs=None):
+        if self.commit_every_h:
+            signal.signal(signal.SIGTERM, self._on_sigterm)
+        self._t0 = time.time()
+
+    def _on_sigterm(self, signum, frame):
+        self.terminated = True
+        print("SIGTERM: finishing this epoch, then saving and committing the run state", file=self.stream,
+              flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        check_finite(self.model, logs)
+        now = time.time()
+        self.state["hours"] = self.state.get("hours", 0.0) + (now - self._t0) / 3600
+        self._t0 = now
+        self.state["epoch"] = epoch + 1
+        self.state["step"] = int(self.model.optimizer.iterations.numpy())
+        score = logs.get(self.monitor)
+        best = self.state.get("best")
+        if self.paths.get("best") and score is not None and (best is None or score > best["value"]):
+            save_model(self.model, self.paths["best"])
+            self.state["best"] = {"monitor": self.monitor, "value": float(score), "epoch": epoch + 1}
+        save_model(self.model, self.paths["last"])
+        self.state["complete"] = self.state["epoch"] >= self.state["epochs"]
+        save(self.state, self.out_dir, self.model)
+        due = self.commit_every_h and now - self.last_commit >= self.commit_every_h * 3600
+        if self.terminated or due or (self.commit_every_h and self.state["complete"]):
+            self.commit()
+        if self.terminated:
+            self.model.stop_training = True
+
+    def commit(self):
+        best = self.state.get("best")
+        shown = f", best {best['monitor']} {best['value']:.4f} at epoch {best['epoch']}" if best else ""
+        message = (f"Training state of {os.path.basename(os.path.normpath(self.out_dir))}: epoch "
+                   f"{self.state['epoch']}/{self.state['epochs']}, step {self.state['step']}, "
+                   f"{self.state['hours']:.2f} h{shown}\n\nResume with the same command (see train_args.json).")
+        if git_commit([state_dir(self.out_dir), *self.commit_paths], message, self.stream):
+            self.last_commit = time.time()
+            print(f"committed the run state (epoch {self.state['epoch']}, step {self.state['step']})",
+                  file=self.stream, flush=True)
