@@ -189,20 +189,91 @@ def load_spec(dataset, data_dir, split, class_file=None):
     raise DatasetError(f"unknown dataset layout {dataset!r}: use camvid, cityscapes or folder")
 
 
-def map_label_array(spec, raw):
-    """Raw label file content (HxW ids or HxWx3 colors) -> HxW class ids (uint8)."""
+def _color_hint(name):
+    return (f"label {name} is an RGB color image but the dataset's labels are class ids; color-coded "
+            f"labels need \"label_format\": \"color\" and a \"colors\" palette in classes.json "
+            f"(--dataset folder), or save the labels as 8-bit class-id (or palette) PNGs")
+
+
+def map_label_array(spec, raw, name="label"):
+    """Raw label values -> HxW int32 class ids (LUT or color palette applied).
+
+    ``raw`` is HxW integer ids (8- or 16-bit grey, palette indices) or HxWx3 colors.
+    Colors are mapped by ``spec.label_palette``; without a palette an RGB array is only
+    accepted when it is grey (R == G == B), otherwise ``DatasetError`` with a hint.
+    Values are never wrapped or scaled: a 16-bit 300 stays 300 (and is out of range).
+    """
+    raw = np.asarray(raw)
     if spec.label_palette is not None:
         if raw.ndim != 3:
-            raise DatasetError("color-coded labels must be RGB images")
-        ids = np.full(raw.shape[:2], spec.ignore_index, np.uint8)
+            raise DatasetError(f"label {name}: color-coded labels must be RGB images")
+        ids = np.full(raw.shape[:2], spec.ignore_index, np.int32)
         for class_id, color in enumerate(spec.label_palette):
             ids[np.all(raw[..., :3] == np.asarray(color, np.uint8), axis=-1)] = class_id
         return ids
     if raw.ndim == 3:
-        raw = raw[..., 0]
+        rgb = raw[..., :3]
+        if rgb.shape[-1] == 3 and not (np.array_equal(rgb[..., 0], rgb[..., 1])
+                                       and np.array_equal(rgb[..., 0], rgb[..., 2])):
+            raise DatasetError(_color_hint(name))
+        raw = rgb[..., 0]
+    ids = raw.astype(np.int32)
     if spec.label_lut is not None:
-        return np.asarray(spec.label_lut, np.uint8)[raw]
-    return raw.astype(np.uint8)
+        lut = np.asarray(spec.label_lut, np.int32)
+        inside = (ids >= 0) & (ids < len(lut))
+        ids = np.where(inside, lut[np.clip(ids, 0, len(lut) - 1)], ids)  # values past the LUT stay visible
+    return ids
+
+
+_GREY_MODES = ("1", "L", "P", "I", "I;16", "I;16L", "I;16B", "I;16N")
+
+
+def label_values(spec, img, name="label"):
+    """An opened PIL label image -> raw values for ``map_label_array`` (no conversion of ids).
+
+    P-mode (palette) PNGs give their indices, 8/16-bit grey their values; a color
+    dataset gets RGB colors.
+    """
+    if spec.label_palette is not None:
+        return np.asarray(img.convert("RGB"))
+    if img.mode in _GREY_MODES:
+        return np.asarray(img)
+    if img.mode in ("LA", "PA"):
+        return np.asarray(img)[..., 0]
+    if img.mode in ("RGB", "RGBA", "RGBX"):
+        return np.asarray(img)
+    raise DatasetError(f"label {name}: unsupported image mode {img.mode!r} for class ids "
+                       f"(use 8/16-bit grey or palette PNGs)")
+
+
+def read_label(spec, source, name=None):
+    """THE label decoder (data check, tf.data pipeline, evaluation): a label file (path,
+    bytes or file object) -> HxW int32 class ids. Raises ``DatasetError`` naming it."""
+    import io
+
+    if name is None:
+        name = source if isinstance(source, (str, os.PathLike)) else "label"
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
+    try:
+        with Image.open(source) as img:
+            img.load()
+            raw = label_values(spec, img, name)
+    except DatasetError:
+        raise
+    except Exception as err:  # PIL raises many types for corrupt files
+        raise DatasetError(f"unreadable label {name}: {err}") from err
+    return map_label_array(spec, raw, name)
+
+
+def label_uint8(spec, source, name=None):
+    """``read_label`` as (H,W) uint8 for the tf.data pipeline; ids that do not fit a
+    byte (16-bit values above 255, negatives) are an error, never wrapped."""
+    ids = read_label(spec, source, name)
+    if ids.size and (ids.min() < 0 or ids.max() > 255):
+        bad = np.unique(ids[(ids < 0) | (ids > 255)])
+        raise DatasetError(f"label {name or 'label'} has class ids {bad[:5].tolist()} that do not fit 0..255")
+    return ids.astype(np.uint8)
 
 
 def _check_pair(spec, image_path, label_path):
@@ -214,17 +285,15 @@ def _check_pair(spec, image_path, label_path):
     except Exception as err:  # PIL raises many types for corrupt files
         return f"unreadable image {image_path}: {err}"
     try:
-        with Image.open(label_path) as lbl:
-            raw = np.asarray(lbl.convert("RGB") if spec.label_palette is not None else lbl)
-    except Exception as err:
-        return f"unreadable label {label_path}: {err}"
-    if raw.shape[1::-1] != image_size:
+        ids = read_label(spec, label_path)
+    except DatasetError as err:
+        return str(err)
+    if ids.shape[1::-1] != image_size:
         return (
             f"size mismatch: image {image_path} is {image_size[0]}x{image_size[1]} but label "
-            f"{label_path} is {raw.shape[1]}x{raw.shape[0]}"
+            f"{label_path} is {ids.shape[1]}x{ids.shape[0]}"
         )
-    ids = map_label_array(spec, raw)
-    bad = np.unique(ids[(ids >= spec.num_classes) & (ids != spec.ignore_index)])
+    bad = np.unique(ids[((ids >= spec.num_classes) | (ids < 0)) & (ids != spec.ignore_index)])
     if bad.size:
         return (
             f"label {label_path} has class ids {bad[:5].tolist()} outside 0..{spec.num_classes - 1} "

@@ -6,11 +6,13 @@ and pad bottom/right to a multiple of 32 (label padded with ignore), so scores a
 taken at the label's own size.
 """
 import dataclasses
+import functools
 import os
 
 import tensorflow as tf
 
 from bisenetv2_tf.preprocessing import CITYSCAPES, normalize
+from training import datasets
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -27,27 +29,28 @@ class AugmentConfig:
 
 def decode_pair(image_path, label_path, spec):
     """Paths -> (H,W,3) uint8 image, (H,W) uint8 class ids (LUT/palette applied)."""
-    return decode_bytes(tf.io.read_file(image_path), tf.io.read_file(label_path), spec)
+    return decode_bytes(tf.io.read_file(image_path), tf.io.read_file(label_path), spec, label_name=label_path)
 
 
-def decode_bytes(image_bytes, label_bytes, spec):
-    """Encoded files -> (H,W,3) uint8 image, (H,W) uint8 class ids (LUT/palette applied)."""
+def decode_bytes(image_bytes, label_bytes, spec, label_name=None):
+    """Encoded files -> (H,W,3) uint8 image, (H,W) uint8 class ids (LUT/palette applied).
+
+    The label goes through ``datasets.label_uint8``, the decoder the data check and
+    evaluation use (palette PNGs give indices, 16-bit grey its ids, RGB color labels in
+    an id dataset an error), so training sees exactly the ids that were checked.
+    """
     image = tf.io.decode_image(image_bytes, channels=3, expand_animations=False)
-    if spec.label_palette is not None:
-        raw = tf.io.decode_image(label_bytes, channels=3, expand_animations=False)
-        palette = tf.constant(spec.label_palette, tf.uint8)  # (K,3)
-        hits = tf.reduce_all(raw[:, :, None, :] == palette[None, None], axis=-1)  # (H,W,K)
-        label = tf.where(
-            tf.reduce_any(hits, -1), tf.cast(tf.argmax(tf.cast(hits, tf.int32), -1), tf.uint8),
-            tf.constant(spec.ignore_index, tf.uint8),
-        )
-    else:
-        label = tf.io.decode_image(label_bytes, channels=1, expand_animations=False)[..., 0]
-        if spec.label_lut is not None:
-            label = tf.gather(tf.constant(spec.label_lut, tf.uint8), tf.cast(label, tf.int32))
+    name = tf.constant("label") if label_name is None else tf.convert_to_tensor(label_name)
+    label = tf.numpy_function(functools.partial(_label_ids, spec), [label_bytes, name], tf.uint8,
+                              stateful=False, name="decode_label")
     image.set_shape([None, None, 3])
     label.set_shape([None, None])
     return image, label
+
+
+def _label_ids(spec, data, name):
+    data, name = (x.item() if hasattr(x, "item") else x for x in (data, name))  # eager gives 0-d arrays
+    return datasets.label_uint8(spec, data, name.decode(errors="replace") if isinstance(name, bytes) else str(name))
 
 
 def _color_jitter(image, cfg, seeds):

@@ -1,5 +1,6 @@
 """tf.data pipelines: shapes, ignore padding, normalization, determinism."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from bisenetv2_tf.preprocessing import normalize_numpy
@@ -69,3 +70,98 @@ def test_train_stream_resumes_at_a_step_with_the_same_batches(synthetic_dir):
     other = next(iter(pipeline.train_dataset(spec, 3, cfg, seed=6)))[0].numpy()
     assert not np.array_equal(other, full[0][0].numpy())
 
+
+
+# One label decoder for the data check, the tf.data pipeline and evaluation.
+
+def _label_spec(num_classes=4, **kw):
+    return datasets.DatasetSpec((), (), tuple("abcdefgh"[:num_classes]), ((0, 0, 0),) * num_classes, 255, **kw)
+
+
+def _pipeline_label(path):
+    from PIL import Image
+
+    image = tf.io.encode_png(tf.zeros([*Image.open(path).size[::-1], 3], tf.uint8))
+    return pipeline.decode_bytes(image, tf.io.read_file(str(path)), _label_spec())[1]
+
+
+def _pair_dir(tmp_path, label_image):
+    from PIL import Image
+
+    (tmp_path / "train").mkdir()
+    (tmp_path / "trainannot").mkdir()
+    w, h = label_image.size
+    Image.fromarray(np.zeros((h, w, 3), np.uint8)).save(tmp_path / "train" / "a.png")
+    label_image.save(tmp_path / "trainannot" / "a.png")
+    (tmp_path / "classes.json").write_text('{"classes": ["a", "b", "c", "d"], "ignore_index": 255}')
+    return datasets.camvid(str(tmp_path), "train")
+
+
+def test_palette_label_gives_indices_in_check_and_pipeline(tmp_path):
+    from PIL import Image
+
+    ids = np.array([[0, 1, 2, 3], [3, 2, 1, 255]], np.uint8)
+    img = Image.fromarray(ids, mode="P")
+    palette = [0, 0, 0, 200, 10, 10, 10, 200, 10, 90, 90, 250] + [255, 255, 255] * 252
+    img.putpalette(palette)
+    spec = _pair_dir(tmp_path, img)
+    assert Image.open(spec.label_paths[0]).mode == "P"
+    assert datasets.check_files(spec) is spec
+    _, label = pipeline.decode_pair(spec.image_paths[0], spec.label_paths[0], spec)
+    np.testing.assert_array_equal(label.numpy(), ids)  # was grey levels of the palette colors
+    x, y = next(iter(pipeline.eval_dataset(spec)))
+    np.testing.assert_array_equal(y.numpy()[0, :2, :4], ids)
+    np.testing.assert_array_equal(datasets.read_label(spec, spec.label_paths[0]), ids)
+
+
+def test_16bit_grey_label_neither_wraps_nor_scales(tmp_path):
+    from PIL import Image
+
+    ids = np.array([[0, 1], [2, 3]], np.uint16)
+    path = tmp_path / "l16.png"
+    Image.fromarray(ids).save(path)
+    assert Image.open(path).mode.startswith("I")
+    np.testing.assert_array_equal(_pipeline_label(path).numpy(), ids)  # was scaled to 0
+    np.testing.assert_array_equal(datasets.read_label(_label_spec(), str(path)), ids)
+
+    spec = _pair_dir(tmp_path, Image.fromarray(np.array([[0, 1], [257, 3]], np.uint16)))
+    with pytest.raises(datasets.DatasetError, match=r"a.png has class ids \[257\] outside 0..3"):
+        datasets.check_files(spec)  # was 257 -> 1 (wrapped), accepted
+    with pytest.raises(datasets.DatasetError, match=r"class ids \[257\] that do not fit 0..255"):
+        pipeline.decode_pair(spec.image_paths[0], spec.label_paths[0], spec)  # eager
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"a.png has class ids \[257\] that do not fit"):
+        next(iter(pipeline.eval_dataset(spec)))  # inside tf.data
+
+
+def test_rgb_color_labels_in_an_id_dataset_are_one_clear_error(tmp_path):
+    from PIL import Image
+
+    colors = np.array([[[1, 200, 30], [0, 50, 100]], [[1, 200, 30], [2, 0, 0]]], np.uint8)
+    spec = _pair_dir(tmp_path, Image.fromarray(colors))
+    hint = r"a.png is an RGB color image.*\"label_format\": \"color\""
+    with pytest.raises(datasets.DatasetError, match=hint):
+        datasets.check_files(spec)  # was: red channel read as ids, accepted
+    with pytest.raises(datasets.DatasetError, match=hint):
+        pipeline.decode_pair(spec.image_paths[0], spec.label_paths[0], spec)  # eager
+    with pytest.raises(tf.errors.InvalidArgumentError, match=hint):
+        next(iter(pipeline.eval_dataset(spec)))  # inside tf.data
+    # grey stored as RGB (R == G == B) is still class ids
+    grey = np.repeat(np.array([[0, 1], [2, 3]], np.uint8)[..., None], 3, -1)
+    Image.fromarray(grey).save(spec.label_paths[0])
+    assert datasets.check_files(spec) is spec
+    np.testing.assert_array_equal(pipeline.decode_pair(spec.image_paths[0], spec.label_paths[0], spec)[1],
+                                  grey[..., 0])
+
+
+def test_8bit_grey_labels_decode_as_tensorflow_does(tmp_path):
+    """CamVid's 'L' PNGs: every byte value decodes to itself, exactly as tf.io.decode_image did."""
+    from PIL import Image
+
+    raw = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    path = tmp_path / "l8.png"
+    Image.fromarray(raw).save(path)
+    tf_decoded = tf.io.decode_image(tf.io.read_file(str(path)), channels=1)[..., 0].numpy()
+    label = _pipeline_label(path)
+    assert label.dtype == tf.uint8
+    np.testing.assert_array_equal(label.numpy(), tf_decoded)
+    np.testing.assert_array_equal(datasets.read_label(_label_spec(), str(path)), raw)
