@@ -8,6 +8,12 @@ ids at the image's own size:
 - TFLite models have a static input: the image is letterboxed exactly as apps do
   (tflite/metadata.py, reading ``MODEL.json`` beside the model), and the valid region
   of the class map is cropped and resized back (nearest).
+- ONNX models have a static input too and are letterboxed like TFLite.
+
+``--flip`` (average with the horizontally flipped image) works for every model type
+with a logits output and is refused for class-map (argmax) outputs; ``--scales``
+needs a Keras model and is refused for TFLite/ONNX. ``bounded_class_map`` caps the
+working size (``--max-side``) so that very large images do not exhaust memory.
 """
 import os
 
@@ -19,6 +25,9 @@ from bisenetv2_tf.preprocessing import CITYSCAPES, Normalization, normalize_nump
 
 class InferenceError(ValueError):
     """A model file that cannot be used for prediction; the message names it."""
+
+
+DEFAULT_MAX_SIDE = 2048  # longer image side predicted at (Cityscapes' 2048x1024 fits)
 
 
 def _pad_to(x, multiple=32):
@@ -82,7 +91,11 @@ class TFLitePredictor:
             head = f.read(8)
         if len(head) < 8 or head[4:8] != b"TFL3":
             raise InferenceError(f"{path}: not a TFLite flatbuffer")
-        self.it = interpreter(path=path, threads=threads)
+        try:
+            self.it = interpreter(path=path, threads=threads)
+        except (ValueError, RuntimeError) as err:
+            raise InferenceError(f"{path}: not a valid TFLite model, truncated or corrupt? "
+                                 f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
         self.inp = self.it.get_input_details()[0]
         self.out = self.it.get_output_details()[0]
         meta_path = os.path.splitext(path)[0] + ".json"
@@ -94,8 +107,12 @@ class TFLitePredictor:
             self.meta = metadata.build("unknown", "unknown", self.inp, self.out, kind, CITYSCAPES,
                                        [str(i) for i in range(k)], [(0, 0, 0)] * k, 255)
         self.metadata = metadata
+        if flip and len(self.out["shape"]) != 4:
+            raise InferenceError(f"{path}: --flip needs a logits output; this model outputs class ids (argmax)")
         self.flip = flip
         self.input_hw = tuple(int(v) for v in self.inp["shape"][1:3])
+        self.num_classes = (int(self.out["shape"][-1]) if len(self.out["shape"]) == 4
+                            else int(self.meta.get("num_classes") or 0) or None)
 
     def _raw(self, tensor):
         self.it.set_tensor(self.inp["index"], tensor)
@@ -111,7 +128,7 @@ class TFLitePredictor:
         tensor = self.metadata.preprocess_rgb(image, self.meta)
         _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
         y = self._raw(tensor)
-        if self.flip and y.ndim == 3:
+        if self.flip:
             flipped = self.metadata.preprocess_rgb(image[:, ::-1], self.meta)
             y = _flip_average(y, self._raw(flipped), vh, vw)
         ids = y.argmax(-1) if y.ndim == 3 else y
@@ -141,7 +158,7 @@ def _flip_average(y, y_flipped, vh, vw):
 class ONNXPredictor:
     """An ONNX model with a static (1,H,W,3) float input, letterboxed like TFLite."""
 
-    def __init__(self, path, threads=2):
+    def __init__(self, path, threads=2, flip=False):
         import onnxruntime
 
         from tflite import metadata
@@ -151,30 +168,68 @@ class ONNXPredictor:
         try:
             self.session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         except Exception as err:
-            raise InferenceError(f"{path}: not a loadable ONNX model ({err})") from err
+            raise InferenceError(f"{path}: not a loadable ONNX model ({str(err).splitlines()[0]})") from None
         inp = self.session.get_inputs()[0]
         self.name = inp.name
-        self.input_hw = tuple(int(v) for v in inp.shape[1:3])
+        try:
+            self.input_hw = tuple(int(v) for v in inp.shape[1:3])
+        except (TypeError, ValueError):
+            raise InferenceError(f"{path}: needs a static (1,H,W,3) input, got {inp.shape}") from None
+        out_shape = self.session.get_outputs()[0].shape
+        logits = len(out_shape) == 4
+        if flip and not logits:
+            raise InferenceError(f"{path}: --flip needs a logits output; this model outputs class ids (argmax)")
+        self.num_classes = int(out_shape[-1]) if logits and isinstance(out_shape[-1], int) else None
+        self.flip = flip
         self.meta = {"input": {"shape": [1, *self.input_hw, 3], "dtype": "float32", "quantization": None},
                      "normalization": CITYSCAPES.to_json()}
         self.metadata = metadata
 
+    def _raw(self, tensor):
+        return self.session.run(None, {self.name: tensor})[0][0]
+
     def class_map(self, image):
         h, w = image.shape[:2]
-        y = self.session.run(None, {self.name: self.metadata.preprocess_rgb(image, self.meta)})[0][0]
+        y = self._raw(self.metadata.preprocess_rgb(image, self.meta))
         _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
-        return _unletterbox(y.argmax(-1), (vh, vw), (h, w))
+        if self.flip:
+            y = _flip_average(y, self._raw(self.metadata.preprocess_rgb(image[:, ::-1], self.meta)), vh, vw)
+        ids = y.argmax(-1) if y.ndim == 3 else y
+        return _unletterbox(ids, (vh, vw), (h, w))
+
+
+def bounded_class_map(predictor, image, max_side=DEFAULT_MAX_SIDE):
+    """``predictor.class_map`` with the image's longer side capped at ``max_side``.
+
+    A larger image is resized (PIL bilinear) so its longer side is ``max_side``, and the
+    class map is scaled back to the image's size (nearest). ``max_side`` 0 or None: no cap.
+    Returns (class map, working (h, w)).
+    """
+    h, w = image.shape[:2]
+    if not max_side or max(h, w) <= max_side:
+        return predictor.class_map(image), (h, w)
+    from PIL import Image
+
+    r = max_side / max(h, w)
+    nh, nw = max(1, min(max_side, round(h * r))), max(1, min(max_side, round(w * r)))
+    small = np.asarray(Image.fromarray(np.asarray(image, np.uint8)).resize((nw, nh), Image.BILINEAR))
+    return _unletterbox(predictor.class_map(small), (nh, nw), (h, w)), (nh, nw)
 
 
 def load_predictor(path, scales=(1.0,), flip=False, threads=2):
+    if threads is None or threads < 1:
+        raise InferenceError(f"--threads {threads}: must be at least 1")
+    if not scales or any(not (0 < x <= 4) for x in scales):
+        raise InferenceError(f"--scales {' '.join(map(str, scales))}: each scale must be in (0, 4]")
     if not os.path.isfile(path):
         raise InferenceError(f"model not found: {path}")
-    if path.endswith(".tflite"):
+    if path.endswith(".tflite") or path.endswith(".onnx"):
         if tuple(scales) != (1.0,):
-            raise InferenceError("multi-scale needs a Keras model (TFLite models have a fixed input size)")
-        return TFLitePredictor(path, threads, flip)
-    if path.endswith(".onnx"):
-        return ONNXPredictor(path, threads)
+            kind = "TFLite" if path.endswith(".tflite") else "ONNX"
+            raise InferenceError(f"--scales needs a Keras model ({kind} models have a fixed input size)")
+        if path.endswith(".tflite"):
+            return TFLitePredictor(path, threads, flip)
+        return ONNXPredictor(path, threads, flip)
     if path.endswith(".keras") or path.endswith(".h5"):
         return KerasPredictor(path, scales, flip)
     raise InferenceError(f"{path}: unsupported model type (use .keras, .h5, .tflite or .onnx)")
