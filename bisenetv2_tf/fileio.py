@@ -69,8 +69,11 @@ def atomic_path(path):
         raise
 
 
-def atomic_write(path, data, mode="w"):
-    """Write ``data`` (str for mode "w", bytes for "wb") to ``path`` atomically."""
+def atomic_write(path, data, mode=None):
+    """Write ``data`` (str or bytes; ``mode`` defaults to "wb" for bytes, else "w") to
+    ``path`` atomically."""
+    if mode is None:
+        mode = "wb" if isinstance(data, (bytes, bytearray, memoryview)) else "w"
     with atomic_path(path) as tmp:
         with open(tmp, mode) as f:
             f.write(data)

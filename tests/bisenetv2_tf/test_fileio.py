@@ -55,8 +55,10 @@ def test_atomic_path_nothing_written_is_an_error(tmp_path):
 def test_atomic_write_text_and_bytes(tmp_path):
     atomic_write(tmp_path / "a.txt", "hello")
     atomic_write(tmp_path / "b.bin", b"\x00\x01", mode="wb")
+    atomic_write(tmp_path / "c.bin", b"\x02")  # bytes: binary mode by default
     assert (tmp_path / "a.txt").read_text() == "hello"
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
+    assert (tmp_path / "c.bin").read_bytes() == b"\x02"
 
 
 def test_check_writable_file(tmp_path):
