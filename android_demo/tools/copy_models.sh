@@ -5,14 +5,15 @@
 #
 # Copies NAME_int8_qat.tflite and/or NAME_int8_ptq.tflite (CPU / NNAPI) and NAME_fp16.tflite
 # (GPU), each with its .json, where NAME is bisenetv2 unless MODEL_NAME says otherwise.
-# Fails, copying nothing, when the FP16 model or every INT8 model is missing.
+# Fails, copying nothing, when the FP16 model or every INT8 model is missing. ASSETS_DIR
+# overrides the destination (build_apk.sh copies into android_demo/build/assets).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 SRC="${1:-$REPO/models/camvid}"
 NAME="${MODEL_NAME:-bisenetv2}"
-DEST="$HERE/../app/src/main/assets"
+DEST="${ASSETS_DIR:-$HERE/../app/src/main/assets}"
 
 die() { echo "copy_models.sh: $*" >&2; exit 1; }
 

@@ -5,7 +5,7 @@ import android.graphics.Bitmap;
 import android.graphics.BitmapFactory;
 import android.graphics.Matrix;
 import android.net.Uri;
-import androidx.exifinterface.media.ExifInterface;
+import android.media.ExifInterface;
 import java.io.IOException;
 import java.io.InputStream;
 

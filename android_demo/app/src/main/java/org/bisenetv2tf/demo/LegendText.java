@@ -37,14 +37,15 @@ final class LegendText {
     }
 
     /** "GPU · bisenetv2_fp16 · 23.1 ms median, 25.0 ms p90 · 31.2 FPS" */
-    static String status(SegmentationHelper.Frame f) {
+    static String status(SegmentationController.Frame f) {
         String threads = f.model.delegate == org.bisenetv2tf.core.Delegate.CPU ? " ×" + f.model.threads : "";
         String model = f.model.modelFile.replace(".tflite", "");
         String timing = f.isStill()
                 ? String.format(Locale.US, "%.1f ms inference, %.1f ms total", f.result.inferenceMs(), f.result.totalMs())
-                : String.format(Locale.US, "%.1f ms median, %.1f ms p90 inference · %.1f FPS · %.1f ms pre+post",
+                : String.format(Locale.US,
+                        "%.1f ms median, %.1f ms p90 inference · %.1f FPS · %.1f ms pre+post · %d dropped",
                         f.stats.medianMs, f.stats.p90Ms, f.stats.fps,
-                        (f.result.preprocessNanos + f.result.postprocessNanos) / 1e6);
+                        (f.result.preprocessNanos + f.result.postprocessNanos) / 1e6, f.dropped);
         return f.model.delegate.label + threads + " · " + model + " · " + timing;
     }
 }

@@ -1,55 +1,121 @@
 package org.bisenetv2tf.demo;
 
+import android.Manifest;
+import android.app.Activity;
+import android.content.ContentResolver;
+import android.content.Intent;
+import android.content.pm.PackageManager;
+import android.content.res.AssetManager;
+import android.content.res.Configuration;
+import android.graphics.Bitmap;
+import android.net.Uri;
 import android.os.Build;
 import android.os.Bundle;
+import android.util.Log;
+import android.view.TextureView;
 import android.view.View;
 import android.widget.AdapterView;
 import android.widget.ArrayAdapter;
+import android.widget.ImageView;
 import android.widget.RadioGroup;
 import android.widget.SeekBar;
 import android.widget.Spinner;
 import android.widget.TextView;
 import android.widget.Toast;
-import androidx.appcompat.app.AppCompatActivity;
-import androidx.fragment.app.Fragment;
-import androidx.lifecycle.ViewModelProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import org.bisenetv2tf.core.Delegate;
 
-/** Mode switch (live / photo) and the delegate and thread controls; the helper does the work. */
-public final class MainActivity extends AppCompatActivity implements SegmentationHelper.Listener {
-    private SegmentationHelper helper;
+/**
+ * The whole UI in one plain Activity: live camera (preview, mask, legend, latency, FPS) or a
+ * picture from the document picker, and the delegate and thread controls. The decisions
+ * (which model, delegate fallback, mode, dropping frames) are {@link SegmentationController}'s.
+ */
+public final class MainActivity extends Activity {
+    private static final String TAG = "MainActivity";
+    private static final int REQUEST_CAMERA = 1;
+    private static final int REQUEST_PICTURE = 2;
+    private static final int MAX_PICTURE_SIDE = 1280;
+
+    private final Delegate[] delegates = Delegate.values();
+    private ExecutorService worker;
+    private SegmentationController controller;
+    private CameraSource camera;
+
+    private View livePanel;
+    private View photoPanel;
+    private OverlayView overlay;
+    private TextView liveStatus;
+    private TextView liveLegend;
+    private ImageView original;
+    private ImageView segmented;
+    private TextView photoStatus;
+    private TextView photoLegend;
+    private TextView note;
     private Spinner delegateSpinner;
     private SeekBar threadsBar;
     private TextView threadsLabel;
-    private TextView note;
-    private String fallbackMessage;
+    private boolean resumed;
 
     @Override
     protected void onCreate(Bundle savedInstanceState) {
         super.onCreate(savedInstanceState);
         setContentView(R.layout.activity_main);
-        helper = new ViewModelProvider(this).get(SegmenterViewModel.class).helper();
-        note = findViewById(R.id.note);
-        threadsLabel = findViewById(R.id.threads_label);
-        threadsBar = findViewById(R.id.threads);
-        delegateSpinner = findViewById(R.id.delegate);
+        livePanel = findViewById(R.id.live_panel);
+        photoPanel = findViewById(R.id.photo_panel);
+        overlay = (OverlayView) findViewById(R.id.overlay);
+        liveStatus = (TextView) findViewById(R.id.live_status);
+        liveLegend = (TextView) findViewById(R.id.live_legend);
+        original = (ImageView) findViewById(R.id.original);
+        segmented = (ImageView) findViewById(R.id.segmented);
+        photoStatus = (TextView) findViewById(R.id.photo_status);
+        photoLegend = (TextView) findViewById(R.id.photo_legend);
+        note = (TextView) findViewById(R.id.note);
+        delegateSpinner = (Spinner) findViewById(R.id.delegate);
+        threadsBar = (SeekBar) findViewById(R.id.threads);
+        threadsLabel = (TextView) findViewById(R.id.threads_label);
 
-        Delegate[] delegates = Delegate.values();
+        worker = Executors.newSingleThreadExecutor(new ThreadFactory() {
+            @Override
+            public Thread newThread(Runnable r) {
+                return new Thread(r, "segmentation");
+            }
+        });
+        int cores = Runtime.getRuntime().availableProcessors();
+        controller = new SegmentationController(worker, new TfLiteEngineFactory(getAssets()),
+                new AssetModelFiles(getAssets()), new UiListener(), cores);
+        camera = new CameraSource(this, (TextureView) findViewById(R.id.preview), controller,
+                new CameraSource.ErrorCallback() {
+                    @Override
+                    public void onCameraError(final String message) {
+                        runOnUiThread(new Runnable() {
+                            @Override
+                            public void run() {
+                                liveStatus.setText(message);
+                            }
+                        });
+                    }
+                });
+
         String[] labels = new String[delegates.length];
         for (int i = 0; i < delegates.length; i++) {
             labels[i] = delegates[i].labelFor(Build.VERSION.SDK_INT);
         }
-        ArrayAdapter<String> adapter = new ArrayAdapter<>(this, android.R.layout.simple_spinner_item, labels);
+        ArrayAdapter<String> adapter = new ArrayAdapter<String>(this, android.R.layout.simple_spinner_item, labels);
         adapter.setDropDownViewResource(android.R.layout.simple_spinner_dropdown_item);
         delegateSpinner.setAdapter(adapter);
-        delegateSpinner.setSelection(helper.delegate().ordinal(), false);
         delegateSpinner.setOnItemSelectedListener(new AdapterView.OnItemSelectedListener() {
             @Override
             public void onItemSelected(AdapterView<?> parent, View view, int position, long id) {
-                if (delegates[position] != helper.delegate()) {
-                    fallbackMessage = null;
-                }
-                helper.configure(delegates[position], helper.threads());
+                controller.configure(delegates[position], controller.threads());
                 updateControls();
             }
 
@@ -58,9 +124,7 @@ public final class MainActivity extends AppCompatActivity implements Segmentatio
             }
         });
 
-        int cores = Runtime.getRuntime().availableProcessors();
         threadsBar.setMax(Math.max(0, cores - 1)); // progress 0..cores-1 -> 1..cores threads
-        threadsBar.setProgress(helper.threads() - 1);
         threadsBar.setOnSeekBarChangeListener(new SeekBar.OnSeekBarChangeListener() {
             @Override
             public void onProgressChanged(SeekBar seekBar, int progress, boolean fromUser) {
@@ -73,67 +137,225 @@ public final class MainActivity extends AppCompatActivity implements Segmentatio
 
             @Override
             public void onStopTrackingTouch(SeekBar seekBar) {
-                helper.configure(helper.delegate(), seekBar.getProgress() + 1);
+                controller.configure(controller.delegate(), seekBar.getProgress() + 1);
+                updateControls();
             }
         });
 
-        RadioGroup mode = findViewById(R.id.mode);
-        mode.setOnCheckedChangeListener((group, checkedId) ->
-                show(checkedId == R.id.mode_photo ? new StillImageFragment() : new CameraFragment()));
-        if (savedInstanceState == null) {
-            show(new CameraFragment());
-        }
+        ((RadioGroup) findViewById(R.id.mode)).setOnCheckedChangeListener(new RadioGroup.OnCheckedChangeListener() {
+            @Override
+            public void onCheckedChanged(RadioGroup group, int checkedId) {
+                setMode(checkedId == R.id.mode_photo ? SegmentationController.Mode.PHOTO
+                        : SegmentationController.Mode.LIVE);
+            }
+        });
+        findViewById(R.id.pick).setOnClickListener(new View.OnClickListener() {
+            @Override
+            public void onClick(View v) {
+                Intent pick = new Intent(Intent.ACTION_OPEN_DOCUMENT);
+                pick.addCategory(Intent.CATEGORY_OPENABLE);
+                pick.setType("image/*");
+                startActivityForResult(pick, REQUEST_PICTURE);
+            }
+        });
+
+        liveStatus.setText(R.string.loading_model);
+        controller.configure(Delegate.CPU, Math.min(4, cores));
+        delegateSpinner.setSelection(controller.delegate().ordinal(), false);
+        threadsBar.setProgress(controller.threads() - 1);
         updateControls();
     }
 
-    private void show(Fragment fragment) {
-        getSupportFragmentManager().beginTransaction().replace(R.id.content, fragment).commit();
+    private void setMode(SegmentationController.Mode mode) {
+        controller.setMode(mode);
+        boolean live = mode == SegmentationController.Mode.LIVE;
+        livePanel.setVisibility(live ? View.VISIBLE : View.GONE);
+        photoPanel.setVisibility(live ? View.GONE : View.VISIBLE);
+        if (live) {
+            startCameraIfAllowed();
+        } else {
+            camera.stop();
+            overlay.clear();
+        }
+    }
+
+    private void startCameraIfAllowed() {
+        if (!resumed || controller.mode() != SegmentationController.Mode.LIVE) {
+            return;
+        }
+        if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
+            camera.start();
+        } else {
+            requestPermissions(new String[] {Manifest.permission.CAMERA}, REQUEST_CAMERA);
+        }
     }
 
     @Override
-    protected void onStart() {
-        super.onStart();
-        helper.addListener(this);
+    protected void onResume() {
+        super.onResume();
+        resumed = true;
+        startCameraIfAllowed();
     }
 
     @Override
-    protected void onStop() {
-        helper.removeListener(this);
-        super.onStop();
+    protected void onPause() {
+        resumed = false;
+        camera.stop();
+        super.onPause();
+    }
+
+    @Override
+    public void onConfigurationChanged(Configuration newConfig) {
+        super.onConfigurationChanged(newConfig);
+        camera.updateTransform();
+    }
+
+    @Override
+    protected void onDestroy() {
+        controller.close();
+        worker.shutdown();
+        super.onDestroy();
+    }
+
+    @Override
+    public void onRequestPermissionsResult(int requestCode, String[] permissions, int[] grantResults) {
+        if (requestCode != REQUEST_CAMERA) {
+            return;
+        }
+        if (grantResults.length > 0 && grantResults[0] == PackageManager.PERMISSION_GRANTED) {
+            startCameraIfAllowed();
+        } else {
+            liveStatus.setText(R.string.camera_permission_denied);
+        }
+    }
+
+    @Override
+    protected void onActivityResult(int requestCode, int resultCode, Intent data) {
+        super.onActivityResult(requestCode, resultCode, data);
+        if (requestCode != REQUEST_PICTURE || resultCode != RESULT_OK || data == null || data.getData() == null) {
+            return;
+        }
+        final Uri uri = data.getData();
+        final ContentResolver resolver = getContentResolver();
+        photoStatus.setText(R.string.segmenting);
+        controller.segmentStill(new SegmentationController.PictureLoader() {
+            @Override
+            public SegmentationController.Picture load() throws Exception {
+                Bitmap b = ImageLoader.load(resolver, uri, MAX_PICTURE_SIDE);
+                int[] px = new int[b.getWidth() * b.getHeight()];
+                b.getPixels(px, 0, b.getWidth(), 0, 0, b.getWidth(), b.getHeight());
+                return new SegmentationController.Picture(px, b.getWidth(), b.getHeight());
+            }
+        });
     }
 
     private void updateControls() {
-        Delegate d = helper.delegate();
-        threadsLabel.setText(getString(R.string.threads, helper.threads()));
-        threadsBar.setEnabled(d == Delegate.CPU); // XNNPACK threads; GPU/NNAPI ignore it
-        StringBuilder text = new StringBuilder();
-        if (fallbackMessage != null) {
-            text.append(fallbackMessage);
-        }
-        if (Delegate.values()[delegateSpinner.getSelectedItemPosition()].isDeprecatedOn(Build.VERSION.SDK_INT)) {
-            text.append(text.length() > 0 ? "\n" : "").append(getString(R.string.nnapi_deprecated));
-        }
+        threadsLabel.setText(getString(R.string.threads, controller.threads()));
+        threadsBar.setEnabled(controller.delegate() == Delegate.CPU); // GPU / NNAPI ignore the thread count
+        String text = controller.note(Build.VERSION.SDK_INT);
         note.setText(text);
-        note.setVisibility(text.length() > 0 ? View.VISIBLE : View.GONE);
+        note.setVisibility(text != null ? View.VISIBLE : View.GONE);
     }
 
-    @Override
-    public void onModelReady(SegmentationHelper.ModelInfo info) {
-        if (delegateSpinner.getSelectedItemPosition() != info.delegate.ordinal()) {
-            delegateSpinner.setSelection(info.delegate.ordinal(), false);
+    private void showFrame(SegmentationController.Frame f) {
+        if (f.isStill()) {
+            original.setImageBitmap(Bitmap.createBitmap(f.picture.argb, f.picture.width, f.picture.height,
+                    Bitmap.Config.ARGB_8888));
+            segmented.setImageBitmap(Bitmap.createBitmap(f.blendedArgb, f.result.imageWidth, f.result.imageHeight,
+                    Bitmap.Config.ARGB_8888));
+            photoStatus.setText(LegendText.status(f));
+            photoLegend.setText(LegendText.build(f.model.metadata, f.result.histogram));
+        } else if (controller.mode() == SegmentationController.Mode.LIVE) {
+            overlay.setMask(f.result.maskArgb, f.result.letterbox.resizedWidth, f.result.letterbox.resizedHeight,
+                    f.result.imageWidth, f.result.imageHeight);
+            liveStatus.setText(LegendText.status(f));
+            liveLegend.setText(LegendText.build(f.model.metadata, f.result.histogram));
         }
-        updateControls();
     }
 
-    @Override
-    public void onFallback(String message) {
-        fallbackMessage = message;
-        Toast.makeText(this, message, Toast.LENGTH_LONG).show();
-        updateControls();
+    /** Moves the controller's callbacks (worker thread) to the UI thread. */
+    private final class UiListener implements SegmentationController.Listener {
+        @Override
+        public void onModelReady(final SegmentationController.ModelInfo info) {
+            runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    if (delegateSpinner.getSelectedItemPosition() != info.delegate.ordinal()) {
+                        delegateSpinner.setSelection(info.delegate.ordinal(), false);
+                    }
+                    overlay.clear();
+                    String text = getString(R.string.model_info, info.modelFile, info.delegate.label);
+                    liveStatus.setText(text);
+                    photoStatus.setText(text);
+                    liveLegend.setText(LegendText.build(info.metadata, null));
+                    updateControls();
+                }
+            });
+        }
+
+        @Override
+        public void onResult(final SegmentationController.Frame frame) {
+            runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    showFrame(frame);
+                }
+            });
+        }
+
+        @Override
+        public void onFallback(final String message) {
+            Log.w(TAG, message);
+            runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    Toast.makeText(MainActivity.this, message, Toast.LENGTH_LONG).show();
+                    updateControls();
+                }
+            });
+        }
+
+        @Override
+        public void onError(final String message) {
+            Log.e(TAG, message);
+            runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    Toast.makeText(MainActivity.this, message, Toast.LENGTH_LONG).show();
+                    liveStatus.setText(message);
+                    photoStatus.setText(message);
+                }
+            });
+        }
     }
 
-    @Override
-    public void onError(String message) {
-        Toast.makeText(this, message, Toast.LENGTH_LONG).show();
+    /** Model files and their JSON from the APK's assets. */
+    private static final class AssetModelFiles implements SegmentationController.ModelFiles {
+        private final AssetManager assets;
+
+        AssetModelFiles(AssetManager assets) {
+            this.assets = assets;
+        }
+
+        @Override
+        public List<String> list() throws IOException {
+            String[] files = assets.list("");
+            return files == null ? new ArrayList<String>() : Arrays.asList(files);
+        }
+
+        @Override
+        public String readText(String name) throws IOException {
+            InputStream in = assets.open(name);
+            try {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                }
+                return new String(out.toByteArray(), StandardCharsets.UTF_8);
+            } finally {
+                in.close();
+            }
+        }
     }
 }

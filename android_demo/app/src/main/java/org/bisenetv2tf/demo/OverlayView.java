@@ -7,14 +7,13 @@ import android.graphics.Paint;
 import android.graphics.RectF;
 import android.util.AttributeSet;
 import android.view.View;
-import androidx.annotation.Nullable;
 import org.bisenetv2tf.core.ViewGeometry;
 
 /**
  * Draws the translucent class mask over the camera preview. The mask covers the letterbox's
  * valid region, which is the whole upright frame, so it is stretched (nearest, no filtering:
- * the same nearest mapping as the core's inverse letterbox) onto where PreviewView shows the
- * frame with FIT_CENTER.
+ * the same nearest mapping as the core's inverse letterbox) onto where the TextureView shows the
+ * frame: fit-centred, the transform {@link CameraSource} gives the preview.
  */
 public final class OverlayView extends View {
     private final Paint paint = new Paint();
@@ -23,7 +22,7 @@ public final class OverlayView extends View {
     private int imageWidth;
     private int imageHeight;
 
-    public OverlayView(Context context, @Nullable AttributeSet attrs) {
+    public OverlayView(Context context, AttributeSet attrs) {
         super(context, attrs);
         paint.setFilterBitmap(false);
         paint.setAntiAlias(false);

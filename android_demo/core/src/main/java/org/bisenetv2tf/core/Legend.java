@@ -50,8 +50,14 @@ public final class Legend {
                 out.add(new Entry(c, labels.get(c), rgbColors[c], f));
             }
         }
-        Collections.sort(out, (a, b) -> a.fraction != b.fraction ? Double.compare(b.fraction, a.fraction)
-                : Integer.compare(a.classId, b.classId));
+        // an anonymous class, not a lambda: the APK's dexer does not desugar lambdas
+        Collections.sort(out, new java.util.Comparator<Entry>() {
+            @Override
+            public int compare(Entry a, Entry b) {
+                return a.fraction != b.fraction ? Double.compare(b.fraction, a.fraction)
+                        : Integer.compare(a.classId, b.classId);
+            }
+        });
         return out;
     }
 }

@@ -1,0 +1,406 @@
+package org.bisenetv2tf.demo;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.bisenetv2tf.core.Delegate;
+import org.bisenetv2tf.core.ModelMetadata;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The Activity's logic with a fake interpreter: delegate choice and fallback, mode switches,
+ * frame dropping. The worker is a queue the test drains by hand, so "in flight" is explicit.
+ */
+public class SegmentationControllerTest {
+    static final int H = 8;
+    static final int W = 12;
+
+    static String meta(String dtype, String quant) {
+        return "{\"format\": \"bisenetv2-tf/metadata\", \"version\": 1,"
+                + "\"input\": {\"shape\": [1, " + H + ", " + W + ", 3], \"dtype\": \"" + dtype + "\", "
+                + "\"quantization\": " + quant + "},"
+                + "\"output\": {\"shape\": [1, " + H + ", " + W + ", 3], \"dtype\": \"" + dtype + "\", "
+                + "\"quantization\": " + quant + ", \"kind\": \"logits\"},"
+                + "\"normalization\": {\"mean\": [0.5, 0.5, 0.5], \"std\": [0.25, 0.25, 0.25]},"
+                + "\"resize\": \"letterbox\", \"labels\": [\"a\", \"b\", \"c\"],"
+                + "\"colors\": [[0, 0, 0], [255, 0, 0], [0, 0, 255]]}";
+    }
+
+    /** Runs posted tasks only when the test says so. */
+    static final class ManualExecutor implements Executor {
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<Runnable>();
+
+        @Override
+        public void execute(Runnable r) {
+            tasks.add(r);
+        }
+
+        int drain() {
+            int n = 0;
+            while (!tasks.isEmpty()) {
+                tasks.poll().run();
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** What the fake interpreter was asked to do; which delegates fail to start or to run. */
+    static final class FakeFactory implements SegmentationController.EngineFactory {
+        final List<String> opened = new ArrayList<String>();
+        final List<String> closed = new ArrayList<String>();
+        final Map<Delegate, String> failOpen = new HashMap<Delegate, String>();
+        final Map<Delegate, String> failRun = new HashMap<Delegate, String>();
+        int runs;
+        /** Class every pixel gets. */
+        int cls = 1;
+
+        @Override
+        public SegmentationController.Engine open(final String modelFile, final ModelMetadata meta,
+                                                  final Delegate delegate, final int threads) throws Exception {
+            if (failOpen.containsKey(delegate)) {
+                throw new IllegalStateException(failOpen.get(delegate));
+            }
+            final String name = delegate + ":" + modelFile + ":" + threads;
+            opened.add(name);
+            return new SegmentationController.Engine() {
+                @Override
+                public void run(ByteBuffer input, ByteBuffer output) throws Exception {
+                    if (failRun.containsKey(delegate)) {
+                        throw new RuntimeException(failRun.get(delegate));
+                    }
+                    runs++;
+                    boolean f32 = meta.output.numBytes() == meta.output.numElements() * 4;
+                    for (int i = 0; i < H * W; i++) {
+                        for (int c = 0; c < 3; c++) {
+                            if (f32) {
+                                output.putFloat(4 * (3 * i + c), c == cls ? 5f : -5f);
+                            } else {
+                                output.put(3 * i + c, (byte) (c == cls ? 200 : 10));
+                            }
+                        }
+                    }
+                }
+
+                @Override
+                public void close() {
+                    closed.add(name);
+                }
+            };
+        }
+    }
+
+    static final class Files implements SegmentationController.ModelFiles {
+        final Map<String, String> files = new HashMap<String, String>();
+
+        @Override
+        public List<String> list() {
+            return new ArrayList<String>(files.keySet());
+        }
+
+        @Override
+        public String readText(String name) throws IOException {
+            if (!files.containsKey(name)) {
+                throw new IOException("no " + name);
+            }
+            return files.get(name);
+        }
+    }
+
+    static final class Events implements SegmentationController.Listener {
+        final List<String> log = new ArrayList<String>();
+        final List<SegmentationController.Frame> frames = new ArrayList<SegmentationController.Frame>();
+
+        @Override
+        public void onModelReady(SegmentationController.ModelInfo info) {
+            log.add("ready " + info.delegate + " " + info.modelFile);
+        }
+
+        @Override
+        public void onResult(SegmentationController.Frame frame) {
+            frames.add(frame);
+            log.add(frame.isStill() ? "still" : "frame");
+        }
+
+        @Override
+        public void onFallback(String message) {
+            log.add("fallback " + message);
+        }
+
+        @Override
+        public void onError(String message) {
+            log.add("error " + message);
+        }
+    }
+
+    ManualExecutor worker;
+    FakeFactory factory;
+    Files files;
+    Events events;
+    SegmentationController c;
+
+    @Before
+    public void setUp() {
+        worker = new ManualExecutor();
+        factory = new FakeFactory();
+        files = new Files();
+        String q = "{\"scale\": 0.1, \"zero_point\": 0}";
+        files.files.put("bisenetv2_int8_qat.tflite", "");
+        files.files.put("bisenetv2_int8_qat.json", meta("uint8", q));
+        files.files.put("bisenetv2_fp16.tflite", "");
+        files.files.put("bisenetv2_fp16.json", meta("float32", "null"));
+        events = new Events();
+        c = new SegmentationController(worker, factory, files, events, 8);
+    }
+
+    static int[] frame(int w, int h) {
+        int[] px = new int[w * h];
+        Arrays.fill(px, 0xFF808080);
+        return px;
+    }
+
+    @Test
+    public void cpuRunsTheInt8ModelWithClampedThreads() {
+        assertTrue(c.configure(Delegate.CPU, 99));
+        assertEquals(8, c.threads());
+        assertNull(c.current());
+        worker.drain();
+        assertEquals(Arrays.asList("CPU:bisenetv2_int8_qat.tflite:8"), factory.opened);
+        assertEquals(Arrays.asList("ready CPU bisenetv2_int8_qat.tflite"), events.log);
+        assertEquals(Delegate.CPU, c.current().delegate);
+        assertFalse("same choice: no reload", c.configure(Delegate.CPU, 8));
+        assertTrue(c.configure(Delegate.CPU, 2));
+        worker.drain();
+        assertEquals("CPU:bisenetv2_int8_qat.tflite:8", factory.closed.get(0));
+        assertEquals("CPU:bisenetv2_int8_qat.tflite:2", factory.opened.get(1));
+        assertTrue(c.configure(Delegate.CPU, 0));
+        assertEquals(1, c.threads());
+    }
+
+    @Test
+    public void gpuRunsTheFp16ModelAndNnapiTheInt8Model() {
+        c.configure(Delegate.GPU, 4);
+        worker.drain();
+        c.configure(Delegate.NNAPI, 4);
+        worker.drain();
+        assertEquals(Arrays.asList("GPU:bisenetv2_fp16.tflite:4", "NNAPI:bisenetv2_int8_qat.tflite:4"),
+                factory.opened);
+        assertEquals(Arrays.asList("GPU:bisenetv2_fp16.tflite:4"), factory.closed);
+        assertNull(c.note(34));
+    }
+
+    @Test
+    public void delegateThatCannotStartFallsBackToCpuVisibly() {
+        factory.failOpen.put(Delegate.GPU, "OpenCL unavailable");
+        c.configure(Delegate.GPU, 4);
+        worker.drain();
+        assertEquals(Arrays.asList("CPU:bisenetv2_int8_qat.tflite:4"), factory.opened);
+        assertEquals(Delegate.CPU, c.delegate());
+        assertEquals(Delegate.CPU, c.current().delegate);
+        assertEquals("fallback GPU could not start: OpenCL unavailable. Running on the CPU instead.",
+                events.log.get(0));
+        assertEquals("ready CPU bisenetv2_int8_qat.tflite", events.log.get(1));
+        assertEquals("GPU could not start: OpenCL unavailable. Running on the CPU instead.", c.note(30));
+        // the fallback note stays until the user picks another delegate
+        c.configure(Delegate.CPU, 2);
+        assertNotNull(c.note(30));
+        c.configure(Delegate.NNAPI, 2);
+        worker.drain();
+        assertNull(c.note(30));
+    }
+
+    @Test
+    public void delegateThatFailsWhileRunningFallsBackToCpu() {
+        factory.failRun.put(Delegate.NNAPI, "ANEURALNETWORKS_OP_FAILED\nmore");
+        c.configure(Delegate.NNAPI, 4);
+        worker.drain();
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        worker.drain();
+        assertTrue(events.log.contains("fallback NNAPI failed while running: ANEURALNETWORKS_OP_FAILED."
+                + " Running on the CPU instead."));
+        assertEquals(Delegate.CPU, c.delegate());
+        assertEquals(Arrays.asList("NNAPI:bisenetv2_int8_qat.tflite:4"), factory.closed);
+        // the next frame runs on the CPU
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        worker.drain();
+        assertEquals("frame", events.log.get(events.log.size() - 1));
+        assertEquals(Delegate.CPU, events.frames.get(0).model.delegate);
+    }
+
+    @Test
+    public void cpuFailureIsAnErrorNotAFallback() {
+        factory.failOpen.put(Delegate.CPU, "bad model");
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertEquals(Arrays.asList("error Could not load the model: bad model"), events.log);
+        assertNull(c.current());
+        assertFalse(c.tryBeginFrame());
+    }
+
+    @Test
+    public void fallbackWhenTheCpuFailsTooIsReported() {
+        factory.failOpen.put(Delegate.GPU, "no GPU");
+        factory.failOpen.put(Delegate.CPU, "bad model");
+        c.configure(Delegate.GPU, 4);
+        worker.drain();
+        assertEquals(2, events.log.size());
+        assertTrue(events.log.get(0).startsWith("fallback GPU could not start: no GPU"));
+        assertEquals("error Could not load the model on the CPU either: bad model", events.log.get(1));
+    }
+
+    @Test
+    public void missingModelsAreAnError() {
+        files.files.clear();
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertTrue(events.log.get(0), events.log.get(0).startsWith("error Could not load the model: no model"));
+    }
+
+    @Test
+    public void nnapiIsMarkedDeprecatedFromAndroid15() {
+        c.configure(Delegate.NNAPI, 4);
+        assertNull(c.note(34));
+        assertTrue(c.note(35).startsWith("NNAPI is deprecated from Android 15"));
+        assertTrue(Delegate.NNAPI.labelFor(35).contains("deprecated"));
+        factory.failOpen.put(Delegate.NNAPI, "refused");
+        worker.drain();
+        assertFalse("fell back to the CPU: no NNAPI note", c.note(35).contains("deprecated"));
+        assertTrue(c.note(35).startsWith("NNAPI could not start: refused"));
+    }
+
+    @Test
+    public void framesWhileOneIsInFlightAreDroppedNotQueued() {
+        assertFalse("no model yet: dropped", c.tryBeginFrame());
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        // the model has not run yet: every new camera frame is dropped
+        for (int i = 0; i < 5; i++) {
+            assertFalse(c.tryBeginFrame());
+        }
+        assertEquals("one task queued, never more", 1, worker.tasks.size());
+        assertEquals(6, c.droppedFrames());
+        assertEquals(1, worker.drain());
+        assertEquals(1, factory.runs);
+        assertEquals(6, events.frames.get(0).dropped);
+        // the frame finished: the next one is accepted
+        assertTrue(c.tryBeginFrame());
+        c.cancelFrame(); // e.g. the YUV conversion failed
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 90);
+        worker.drain();
+        assertEquals(2, factory.runs);
+        SegmentationController.Frame f = events.frames.get(1);
+        assertEquals("rotated upright", 4, f.result.imageWidth);
+        assertEquals(6, f.result.imageHeight);
+        assertEquals(2, f.stats.count);
+    }
+
+    @Test
+    public void frameIsReleasedEvenWhenInferenceFails() {
+        factory.failRun.put(Delegate.CPU, "boom");
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        worker.drain();
+        assertEquals("error Inference failed: boom", events.log.get(events.log.size() - 1));
+        assertTrue(c.tryBeginFrame());
+    }
+
+    @Test
+    public void framesAreDroppedWhileTheModelReloads() {
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        c.configure(Delegate.GPU, 4);
+        assertFalse(c.tryBeginFrame());
+        worker.drain();
+        assertTrue(c.tryBeginFrame());
+    }
+
+    @Test
+    public void photoModeRefusesCameraFramesAndSegmentsPictures() {
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        worker.drain();
+        c.setMode(SegmentationController.Mode.PHOTO);
+        assertFalse(c.tryBeginFrame());
+        final int[] px = frame(24, 16);
+        c.segmentStill(new SegmentationController.PictureLoader() {
+            @Override
+            public SegmentationController.Picture load() {
+                return new SegmentationController.Picture(px, 24, 16);
+            }
+        });
+        worker.drain();
+        SegmentationController.Frame still = events.frames.get(1);
+        assertTrue(still.isStill());
+        assertEquals(24 * 16, still.blendedArgb.length);
+        assertEquals(24, still.result.imageWidth);
+        // class 1 (red) blended at MASK_ALPHA over grey 0x80
+        int expectR = (255 * SegmentationController.MASK_ALPHA + 0x80 * (255 - SegmentationController.MASK_ALPHA)
+                + 127) / 255;
+        assertEquals(expectR, (still.blendedArgb[0] >> 16) & 0xFF);
+        assertEquals("24x16 letterboxed to the whole 12x8 input, all class 1", H * W, still.result.histogram[1]);
+        // back to live: a new latency window
+        c.setMode(SegmentationController.Mode.LIVE);
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        worker.drain();
+        assertEquals(1, events.frames.get(2).stats.count);
+    }
+
+    @Test
+    public void aFrameQueuedBeforeSwitchingToPhotoIsNotReported() {
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertTrue(c.tryBeginFrame());
+        c.submitFrame(frame(6, 4), 6, 4, 0);
+        c.setMode(SegmentationController.Mode.PHOTO);
+        worker.drain();
+        assertTrue(events.frames.isEmpty());
+        c.setMode(SegmentationController.Mode.LIVE);
+        assertTrue("the dropped frame released the slot", c.tryBeginFrame());
+    }
+
+    @Test
+    public void pictureBeforeAnyModelIsAnError() {
+        c.segmentStill(new SegmentationController.PictureLoader() {
+            @Override
+            public SegmentationController.Picture load() {
+                throw new AssertionError("not loaded without a model");
+            }
+        });
+        worker.drain();
+        assertEquals(Arrays.asList("error No model loaded yet"), events.log);
+    }
+
+    @Test
+    public void closeReleasesTheInterpreter() {
+        c.configure(Delegate.GPU, 4);
+        worker.drain();
+        c.close();
+        assertFalse(c.tryBeginFrame());
+        worker.drain();
+        assertEquals(Arrays.asList("GPU:bisenetv2_fp16.tflite:4"), factory.closed);
+        assertNull(c.current());
+    }
+}

@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# Build the Android demo into a signed APK without Gradle or the Android SDK: Debian's
+# aapt2 / zipalign / apksigner, and pinned artifacts from Maven Central (TFLite AARs,
+# android-all as android.jar, dalvik-dx as the dexer). Versions: gradle/libs.versions.toml,
+# the same catalog the Gradle project reads.
+#
+#   bash android_demo/build_apk.sh            # -> android_demo/build/bisenetv2-demo.apk
+#   bash android_demo/build_apk.sh --check    # build, then check the APK (CI runs this)
+#   bash android_demo/build_apk.sh --print-config
+#
+# Downloads are cached outside git: Maven's local repository (~/.m2/repository, or
+# MAVEN_REPO) and BISENETV2_ANDROID_CACHE (~/.cache/bisenetv2-android: debug keystore,
+# tflite-runtime virtualenv). Missing Debian packages are installed with apt-get.
+# The models come from models/camvid (MODELS_DIR) and are copied into build/assets.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+BUILD="$HERE/build"
+CATALOG="$HERE/gradle/libs.versions.toml"
+CACHE="${BISENETV2_ANDROID_CACHE:-$HOME/.cache/bisenetv2-android}"
+MAVEN_REPO="${MAVEN_REPO:-$HOME/.m2/repository}"
+MODELS_DIR="${MODELS_DIR:-$REPO/models/camvid}"
+APK="$BUILD/bisenetv2-demo.apk"
+PACKAGE="org.bisenetv2tf.demo"
+FRAMEWORK_RES=/usr/share/android-framework-res/framework-res.apk
+# sources: the Gradle project's default source sets (app/build.gradle.kts sets none)
+APP_JAVA="$HERE/app/src/main/java"
+APP_RES="$HERE/app/src/main/res"
+APP_MANIFEST="$HERE/app/src/main/AndroidManifest.xml"
+APP_TEST_JAVA="$HERE/app/src/test/java"
+CORE_JAVA="$HERE/core/src/main/java"
+
+MODE="build"
+case "${1:-}" in
+    "") ;;
+    --check) MODE="check" ;;
+    --print-config) MODE="print" ;;
+    *) echo "usage: $0 [--check | --print-config]" >&2; exit 2 ;;
+esac
+
+die() { echo "build_apk.sh: $*" >&2; exit 1; }
+step() { echo "--- $*"; }
+
+version() { # catalog key -> value of `key = "value"` under [versions]
+    local v
+    v="$(sed -n '/^\[versions\]/,/^\[/p' "$CATALOG" | sed -n "s/^$1 *= *\"\([^\"]*\)\".*/\1/p")"
+    [[ -n "$v" ]] || die "no version '$1' in $CATALOG"
+    echo "$v"
+}
+TFLITE="$(version tflite)"
+COMPILE_SDK="$(version compileSdk)"
+TARGET_SDK="$(version targetSdk)"
+MIN_SDK="$(version minSdk)"
+ANDROID_ALL_COMPILE="$(version androidAllCompileSdk)"
+ANDROID_ALL_MIN="$(version androidAllMinSdk)"
+DX="$(version dalvikDx)"
+JUNIT="$(version junit)"
+VERSION_CODE=1
+VERSION_NAME="1.0"
+ABIS="arm64-v8a armeabi-v7a x86 x86_64"
+# name:group:artifact:version:packaging
+ARTIFACTS=(
+    "android-all-compile:org.robolectric:android-all:$ANDROID_ALL_COMPILE:jar"
+    "android-all-min:org.robolectric:android-all:$ANDROID_ALL_MIN:jar"
+    "dalvik-dx:com.jakewharton.android.repackaged:dalvik-dx:$DX:jar"
+    "tflite:org.tensorflow:tensorflow-lite:$TFLITE:aar"
+    "tflite-api:org.tensorflow:tensorflow-lite-api:$TFLITE:aar"
+    "tflite-gpu:org.tensorflow:tensorflow-lite-gpu:$TFLITE:aar"
+    "tflite-gpu-api:org.tensorflow:tensorflow-lite-gpu-api:$TFLITE:aar"
+)
+
+if [[ "$MODE" == "print" ]]; then
+    echo "tflite=$TFLITE"
+    echo "compileSdk=$COMPILE_SDK"
+    echo "targetSdk=$TARGET_SDK"
+    echo "minSdk=$MIN_SDK"
+    echo "junit=$JUNIT"
+    echo "javaRelease=8"
+    echo "package=$PACKAGE"
+    for a in "${ARTIFACTS[@]}"; do
+        IFS=: read -r _ g n v _ <<<"$a"
+        echo "artifact=$g:$n:$v"
+    done
+    for d in "$APP_JAVA" "$CORE_JAVA" "$APP_RES" "$APP_MANIFEST" "$APP_TEST_JAVA"; do
+        echo "source=${d#"$HERE"/}"
+    done
+    exit 0
+fi
+
+T0=$(date +%s)
+
+# ---------------------------------------------------------------- tools
+need_pkgs=()
+for tool in aapt2:aapt zipalign:zipalign apksigner:apksigner dexdump:dexdump mvn:maven zip:zip unzip:unzip \
+            javac:openjdk-17-jdk-headless; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need_pkgs+=("${tool#*:}")
+done
+[[ -f "$FRAMEWORK_RES" ]] || need_pkgs+=(android-framework-res)
+[[ -f /usr/share/java/junit4.jar && -f /usr/share/java/hamcrest-core.jar ]] || need_pkgs+=(junit4)
+if ((${#need_pkgs[@]})); then
+    step "installing Debian packages: ${need_pkgs[*]}"
+    SUDO=""
+    [[ "$(id -u)" == 0 ]] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+# ---------------------------------------------------------------- Maven Central artifacts
+declare -A JAR
+for a in "${ARTIFACTS[@]}"; do
+    IFS=: read -r key g n v ext <<<"$a"
+    f="$MAVEN_REPO/${g//.//}/$n/$v/$n-$v.$ext"
+    if [[ ! -s "$f" ]]; then
+        step "fetching $g:$n:$v:$ext"
+        mvn -q -B -Dmaven.repo.local="$MAVEN_REPO" dependency:get -Dartifact="$g:$n:$v:$ext" -Dtransitive=false \
+            || die "could not fetch $g:$n:$v:$ext from Maven Central"
+    fi
+    [[ -s "$f" ]] || die "missing $f after fetching"
+    JAR[$key]="$f"
+done
+
+rm -rf "$BUILD"
+mkdir -p "$BUILD"/{aar,assets,classes,gen,apk,test-classes}
+
+# AARs: classes.jar for javac/dx, jni/<abi>/*.so for lib/<abi>/
+TFLITE_JARS=()
+for key in tflite tflite-api tflite-gpu tflite-gpu-api; do
+    mkdir -p "$BUILD/aar/$key"
+    unzip -q -o "${JAR[$key]}" -d "$BUILD/aar/$key"
+    TFLITE_JARS+=("$BUILD/aar/$key/classes.jar")
+    if [[ -d "$BUILD/aar/$key/jni" ]]; then
+        for abi in $ABIS; do
+            if [[ -d "$BUILD/aar/$key/jni/$abi" ]]; then
+                mkdir -p "$BUILD/apk/lib/$abi"
+                cp "$BUILD/aar/$key/jni/$abi"/*.so "$BUILD/apk/lib/$abi/"
+            fi
+        done
+    fi
+done
+TFLITE_CP="$(IFS=:; echo "${TFLITE_JARS[*]}")"
+
+# ---------------------------------------------------------------- assets (models + JSON)
+step "assets from $MODELS_DIR"
+ASSETS_DIR="$BUILD/assets" bash "$HERE/tools/copy_models.sh" "$MODELS_DIR"
+
+# ---------------------------------------------------------------- resources
+step "aapt2: resources, manifest (minSdk $MIN_SDK, targetSdk $TARGET_SDK)"
+# the manifest has no package attribute (Gradle's namespace supplies it): add it here
+sed "s|<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\"|& package=\"$PACKAGE\"|" \
+    "$APP_MANIFEST" > "$BUILD/AndroidManifest.xml"
+grep -q "package=\"$PACKAGE\"" "$BUILD/AndroidManifest.xml" || die "could not set the package in the manifest"
+aapt2 compile --dir "$APP_RES" -o "$BUILD/res.zip"
+# --warn-manifest-validation: this aapt2 (Android 10) does not know <uses-native-library> (API 31)
+aapt2 link -o "$BUILD/resources.apk" -I "$FRAMEWORK_RES" --manifest "$BUILD/AndroidManifest.xml" \
+    --java "$BUILD/gen" --min-sdk-version "$MIN_SDK" --target-sdk-version "$TARGET_SDK" \
+    --version-code "$VERSION_CODE" --version-name "$VERSION_NAME" --warn-manifest-validation \
+    "$BUILD/res.zip"
+
+# ---------------------------------------------------------------- Java
+step "javac --release 8: app + core against android-all $COMPILE_SDK ($ANDROID_ALL_COMPILE) + TFLite $TFLITE"
+find "$APP_JAVA" "$CORE_JAVA" "$BUILD/gen" -name '*.java' > "$BUILD/sources.txt"
+# (javac runs in $BUILD: on errors it may write javac.*.args into its working directory)
+if ! (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-compile]}:$TFLITE_CP" \
+        -d "$BUILD/classes" @"$BUILD/sources.txt") > "$BUILD/javac.txt" 2>&1; then
+    cat "$BUILD/javac.txt" >&2
+    die "javac failed"
+fi
+
+step "dx: classes.dex (min-sdk $MIN_SDK)"
+java -cp "${JAR[dalvik-dx]}" com.android.dx.command.Main --dex --min-sdk-version="$MIN_SDK" \
+    --output="$BUILD/apk/classes.dex" "$BUILD/classes" "${TFLITE_JARS[@]}"
+
+# ---------------------------------------------------------------- package, align, sign
+step "package, zipalign, sign"
+cp "$BUILD/resources.apk" "$BUILD/unaligned.apk"
+(cd "$BUILD/apk" && zip -q -r "$BUILD/unaligned.apk" classes.dex lib)
+# models and their JSON stored (zip -0), not deflated: the app memory-maps the .tflite files
+# (aapt2's -0 did not apply to assets from -A, so they are added here)
+(cd "$BUILD" && zip -q -0 -r "$BUILD/unaligned.apk" assets)
+zipalign -f -p 4 "$BUILD/unaligned.apk" "$BUILD/aligned.apk"
+KEYSTORE="$CACHE/debug.keystore"
+if [[ ! -f "$KEYSTORE" ]]; then
+    mkdir -p "$CACHE"
+    keytool -genkeypair -keystore "$KEYSTORE" -storepass android -keypass android -alias androiddebugkey \
+        -keyalg RSA -keysize 2048 -validity 10000 -dname "CN=Android Debug,O=Android,C=US" >/dev/null 2>&1
+fi
+apksigner sign --ks "$KEYSTORE" --ks-pass pass:android --key-pass pass:android --ks-key-alias androiddebugkey \
+    --out "$APK" "$BUILD/aligned.apk"
+rm -f "$BUILD/unaligned.apk" "$BUILD/aligned.apk" "$APK.idsig"
+echo "built $APK ($(( $(stat -c %s "$APK") / 1024 )) KiB) in $(( $(date +%s) - T0 )) s"
+
+[[ "$MODE" == "check" ]] || exit 0
+
+# ================================================================ --check
+passed=0
+failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+check() { # description, command...
+    local what="$1"
+    shift
+    if "$@" >"$BUILD/check.log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/     /' "$BUILD/check.log" | tail -20; fi
+}
+
+step "checks"
+check "the APK exists: ${APK#"$REPO"/}" test -s "$APK"
+check "apksigner verify" apksigner verify --verbose "$APK"
+
+aapt2 dump badging "$APK" > "$BUILD/badging.txt" 2>&1 || true
+has() { grep -qE "$1" "$2"; }
+check "badging: package $PACKAGE" has "^package: name='$PACKAGE'" "$BUILD/badging.txt"
+check "badging: launchable activity $PACKAGE.MainActivity" \
+    has "^launchable-activity: name='$PACKAGE.MainActivity'" "$BUILD/badging.txt"
+check "badging: CAMERA permission" has "^uses-permission: name='android.permission.CAMERA'" "$BUILD/badging.txt"
+check "badging: minSdk $MIN_SDK" has "^(sdkVersion|minSdkVersion):'$MIN_SDK'" "$BUILD/badging.txt"
+check "badging: targetSdk $TARGET_SDK" has "^targetSdkVersion:'$TARGET_SDK'" "$BUILD/badging.txt"
+
+unzip -v "$APK" > "$BUILD/entries.txt"
+stored() { # zip entry -> stored (not deflated) in the APK
+    awk -v e="$1" '$NF == e { found = 1; if ($2 != "Stored") bad = 1 } END { exit !(found && !bad) }' "$BUILD/entries.txt"
+}
+same_as_source() { cmp -s <(unzip -p "$APK" "assets/$1") "$MODELS_DIR/$1"; }
+int8=0
+fp16=0
+for f in "$BUILD"/assets/*; do
+    name="$(basename "$f")"
+    case "$name" in *_int8_*.tflite) int8=$((int8 + 1)) ;; *_fp16.tflite) fp16=$((fp16 + 1)) ;; esac
+    check "assets/$name stored uncompressed" stored "assets/$name"
+    check "assets/$name identical to ${MODELS_DIR#"$REPO"/}/$name" same_as_source "$name"
+done
+check "assets hold an INT8 and an FP16 model" test "$int8" -ge 1 -a "$fp16" -ge 1
+for so in libtensorflowlite_jni.so libtensorflowlite_gpu_jni.so; do
+    check "lib/arm64-v8a/$so" has " lib/arm64-v8a/$so\$" "$BUILD/entries.txt"
+done
+
+dexdump "$APK" > "$BUILD/dexdump.txt" 2>&1 || true
+class_list() { # source root -> Lpkg/Class; descriptors of its top-level classes
+    (cd "$1" && find . -name '*.java' | sed -e 's|^\./|L|' -e 's|\.java$|;|')
+}
+dex_has_classes() {
+    local missing=0
+    while read -r d; do
+        grep -qF "Class descriptor  : '$d'" "$BUILD/dexdump.txt" || { echo "not in classes.dex: $d"; missing=1; }
+    done < <(class_list "$1")
+    return $missing
+}
+check "dexdump: every app class ($(class_list "$APP_JAVA" | wc -l))" dex_has_classes "$APP_JAVA"
+check "dexdump: every core class ($(class_list "$CORE_JAVA" | wc -l))" dex_has_classes "$CORE_JAVA"
+check "dexdump: org.tensorflow.lite.Interpreter" has "Class descriptor  : 'Lorg/tensorflow/lite/Interpreter;'" \
+    "$BUILD/dexdump.txt"
+no_indy() { ! grep -E 'invoke-custom|invoke-polymorphic' "$BUILD/dexdump.txt" | head -5; }
+check "dexdump: no invoke-custom / invoke-polymorphic (no lambdas to desugar)" no_indy
+
+compile_min_sdk() { # $1: sources file. android.* against API $MIN_SDK's framework, java.* against Java 8
+    rm -rf "$BUILD/classes-min-sdk" && mkdir -p "$BUILD/classes-min-sdk"
+    (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-min]}:$TFLITE_CP" \
+        -d "$BUILD/classes-min-sdk" @"$1")
+}
+check "app + core compile against android-all API $MIN_SDK ($ANDROID_ALL_MIN): no API above minSdk" \
+    compile_min_sdk "$BUILD/sources.txt"
+# the check itself: a call added in API 28 (ImageDecoder) must not compile against API $MIN_SDK
+mkdir -p "$BUILD/api-probe"
+cat > "$BUILD/api-probe/Probe.java" <<'JAVA'
+class Probe {
+    Object decode(java.io.File f) throws Exception {
+        return android.graphics.ImageDecoder.decodeBitmap(android.graphics.ImageDecoder.createSource(f));
+    }
+}
+JAVA
+echo "$BUILD/api-probe/Probe.java" > "$BUILD/api-probe/sources.txt"
+fails_min_sdk() { ! compile_min_sdk "$BUILD/api-probe/sources.txt"; }
+check "the API $MIN_SDK compile rejects ImageDecoder (API 28)" fails_min_sdk
+
+# The Activity's logic (SegmentationController) with a fake interpreter, on the JVM.
+step "controller tests (JUnit, JVM)"
+JUNIT_CP="/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"
+find "$APP_TEST_JAVA" "$APP_JAVA/${PACKAGE//.//}/SegmentationController.java" "$CORE_JAVA" -name '*.java' \
+    > "$BUILD/test-sources.txt"
+if javac --release 8 -nowarn -encoding UTF-8 -cp "$JUNIT_CP" -d "$BUILD/test-classes" @"$BUILD/test-sources.txt" \
+        > "$BUILD/test-javac.txt" 2>&1; then
+    mapfile -t tests < <(cd "$BUILD/test-classes" && find . -name '*Test.class' ! -name '*$*' \
+        | sed -e 's|^\./||' -e 's|\.class$||' -e 's|/|.|g' | sort)
+    java -cp "$BUILD/test-classes:$JUNIT_CP" org.junit.runner.JUnitCore "${tests[@]}" > "$BUILD/junit.txt" 2>&1 || true
+    if ok_line="$(grep -E '^OK \([0-9]+ tests?\)' "$BUILD/junit.txt")"; then
+        n="$(echo "$ok_line" | grep -oE '[0-9]+')"
+        passed=$((passed + n))
+        echo "ok   controller tests: $n JUnit tests (${tests[*]##*.})"
+    else
+        runs="$(sed -n 's/^Tests run: \([0-9]*\), *Failures: \([0-9]*\).*/\1 \2/p' "$BUILD/junit.txt")"
+        n="${runs% *}"
+        f="${runs#* }"
+        [[ -n "$runs" ]] || { n=1; f=1; }
+        passed=$((passed + n - f))
+        failed=$((failed + f))
+        echo "FAIL controller tests: $f of $n failed"
+        sed 's/^/     /' "$BUILD/junit.txt" | head -40
+    fi
+else
+    bad "controller tests compile"
+    sed 's/^/     /' "$BUILD/test-javac.txt" | head -40
+fi
+
+# The models the APK carries, on the TFLite version it ships (tflite-runtime, its Python build).
+step "models on TFLite $TFLITE (tflite-runtime $TFLITE in $CACHE/tflite-$TFLITE-venv)"
+VENV="$CACHE/tflite-$TFLITE-venv"
+runtime_check() {
+    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import tflite_runtime" 2>/dev/null; then
+        rm -rf "$VENV"
+        python3 -m venv "$VENV" || return 1
+        "$VENV/bin/pip" install -q --disable-pip-version-check "tflite-runtime==$TFLITE" "numpy<2" || return 1
+    fi
+    local images=("$HERE"/tools/fixtures/*.png)
+    local camvid="$REPO/../shared/data/camvid/val"
+    if [[ -d "$camvid" ]]; then
+        mapfile -t -O "${#images[@]}" images < <(find "$camvid" -name '*.png' | sort | head -3)
+    fi
+    python3 "$HERE/tools/check_runtime.py" reference --assets "$BUILD/assets" --images "${images[@]}" \
+        --out "$BUILD/runtime_reference.npz" || return 1
+    "$VENV/bin/python" "$HERE/tools/check_runtime.py" compare --assets "$BUILD/assets" \
+        --reference "$BUILD/runtime_reference.npz" --expect-version "$TFLITE" | tee "$BUILD/runtime.txt"
+    return "${PIPESTATUS[0]}"
+}
+if runtime_check > "$BUILD/runtime.log" 2>&1; then
+    ok "every model in assets loads on tflite-runtime $TFLITE and gives the project's class maps"
+    sed 's/^/     /' "$BUILD/runtime.txt"
+else
+    bad "models on tflite-runtime $TFLITE"
+    sed 's/^/     /' "$BUILD/runtime.log" | tail -30
+fi
+
+echo "build_apk.sh --check: $(( $(date +%s) - T0 )) s"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

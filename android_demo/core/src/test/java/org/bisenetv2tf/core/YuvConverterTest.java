@@ -1,0 +1,105 @@
+package org.bisenetv2tf.core;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.ByteBuffer;
+import org.junit.Test;
+
+public class YuvConverterTest {
+    /** The float formula the fixed-point code implements. */
+    static int reference(int y, int u, int v) {
+        double uu = u - 128;
+        double vv = v - 128;
+        int r = (int) Math.floor(y + 1.402 * vv + 0.5);
+        int g = (int) Math.floor(y - 0.344136 * uu - 0.714136 * vv + 0.5);
+        int b = (int) Math.floor(y + 1.772 * uu + 0.5);
+        return 0xFF000000 | (c(r) << 16) | (c(g) << 8) | c(b);
+    }
+
+    static int c(int x) {
+        return Math.max(0, Math.min(255, x));
+    }
+
+    static int channelDiff(int a, int b) {
+        int d = 0;
+        for (int s = 0; s <= 16; s += 8) {
+            d = Math.max(d, Math.abs(((a >> s) & 0xFF) - ((b >> s) & 0xFF)));
+        }
+        return d;
+    }
+
+    @Test
+    public void greyAndPrimariesMatchTheFormula() {
+        int[][] yuv = {{128, 128, 128}, {0, 128, 128}, {255, 128, 128}, {76, 85, 255}, {150, 44, 21},
+            {29, 255, 107}, {255, 0, 0}, {0, 255, 255}};
+        for (int[] p : yuv) {
+            int[] out = new int[1];
+            YuvConverter.toArgb(ByteBuffer.wrap(new byte[] {(byte) p[0]}), 1, 1,
+                    ByteBuffer.wrap(new byte[] {(byte) p[1]}), ByteBuffer.wrap(new byte[] {(byte) p[2]}), 1, 1,
+                    1, 1, out);
+            assertTrue(channelDiff(reference(p[0], p[1], p[2]), out[0]) <= 1);
+        }
+        int[] out = new int[1];
+        YuvConverter.toArgb(ByteBuffer.wrap(new byte[] {(byte) 128}), 1, 1,
+                ByteBuffer.wrap(new byte[] {(byte) 128}), ByteBuffer.wrap(new byte[] {(byte) 128}), 1, 1, 1, 1, out);
+        assertEquals(0xFF808080, out[0]);
+    }
+
+    @Test
+    public void planarAndSemiPlanarWithPaddedRowsGiveTheSameImage() {
+        int w = 6;
+        int h = 4;
+        int[] ys = new int[w * h];
+        int[] us = new int[(w / 2) * (h / 2)];
+        int[] vs = new int[us.length];
+        for (int i = 0; i < ys.length; i++) {
+            ys[i] = (i * 37 + 11) & 0xFF;
+        }
+        for (int i = 0; i < us.length; i++) {
+            us[i] = (i * 53 + 90) & 0xFF;
+            vs[i] = (i * 29 + 170) & 0xFF;
+        }
+        // I420: tight planes
+        byte[] y1 = new byte[w * h];
+        byte[] u1 = new byte[us.length];
+        byte[] v1 = new byte[vs.length];
+        for (int i = 0; i < ys.length; i++) {
+            y1[i] = (byte) ys[i];
+        }
+        for (int i = 0; i < us.length; i++) {
+            u1[i] = (byte) us[i];
+            v1[i] = (byte) vs[i];
+        }
+        int[] a = new int[w * h];
+        YuvConverter.toArgb(ByteBuffer.wrap(y1), w, 1, ByteBuffer.wrap(u1), ByteBuffer.wrap(v1), w / 2, 1, w, h, a);
+        // NV21 as camera2 exposes it: Y rows padded to 8, one VU-interleaved buffer, U plane = V plane + 1
+        int yStride = 8;
+        int uvStride = 8;
+        byte[] y2 = new byte[yStride * h];
+        for (int r = 0; r < h; r++) {
+            for (int x = 0; x < w; x++) {
+                y2[r * yStride + x] = (byte) ys[r * w + x];
+            }
+        }
+        byte[] vu = new byte[uvStride * (h / 2)];
+        for (int r = 0; r < h / 2; r++) {
+            for (int x = 0; x < w / 2; x++) {
+                vu[r * uvStride + 2 * x] = (byte) vs[r * (w / 2) + x];
+                vu[r * uvStride + 2 * x + 1] = (byte) us[r * (w / 2) + x];
+            }
+        }
+        ByteBuffer vPlane = ByteBuffer.wrap(vu);
+        ByteBuffer uPlane = ByteBuffer.wrap(vu);
+        uPlane.position(1);
+        int[] b = new int[w * h];
+        YuvConverter.toArgb(ByteBuffer.wrap(y2), yStride, 1, uPlane, vPlane, uvStride, 2, w, h, b);
+        for (int i = 0; i < a.length; i++) {
+            assertEquals("pixel " + i, a[i], b[i]);
+            int row = i / w;
+            int col = i % w;
+            int k = (row / 2) * (w / 2) + col / 2;
+            assertTrue(channelDiff(reference(ys[i], us[k], vs[k]), a[i]) <= 1);
+        }
+    }
+}
