@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the pinned dependencies and run every test suite: Python (pytest),
-# the Android demo's pure-Java core (JUnit) and the browser demo (headless Chromium).
+# the Android demo's pure-Java core (JUnit), the Android APK (built from Maven Central and
+# Debian tools, then checked) and the browser demo (headless Chromium).
 # Exits non-zero if any suite fails. Needs ../shared beside the repository.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,6 @@ run() {
 }
 run python3 -m pytest -q
 [ -f android_demo/core/run_tests.sh ] && run bash android_demo/core/run_tests.sh
+[ -f android_demo/build_apk.sh ] && run bash android_demo/build_apk.sh --check
 [ -f web_demo/run_tests.sh ] && run bash web_demo/run_tests.sh
 exit $status

@@ -1,15 +1,18 @@
+// Keep in step with build_apk.sh (the APK built without Gradle): both read versions and SDK
+// levels from gradle/libs.versions.toml, use the default source folders and Java 8 bytecode;
+// tests/android_demo/test_build_config.py checks that they agree.
 plugins {
     alias(libs.plugins.android.application)
 }
 
 android {
     namespace = "org.bisenetv2tf.demo"
-    compileSdk = 36
+    compileSdk = libs.versions.compileSdk.get().toInt()
 
     defaultConfig {
         applicationId = "org.bisenetv2tf.demo"
-        minSdk = 26
-        targetSdk = 36
+        minSdk = libs.versions.minSdk.get().toInt()
+        targetSdk = libs.versions.targetSdk.get().toInt()
         versionCode = 1
         versionName = "1.0"
     }
@@ -21,14 +24,15 @@ android {
         }
     }
 
+    // build_apk.sh compiles with javac --release 8 and dexes without desugaring: no lambdas
     compileOptions {
-        sourceCompatibility = JavaVersion.VERSION_11
-        targetCompatibility = JavaVersion.VERSION_11
+        sourceCompatibility = JavaVersion.VERSION_1_8
+        targetCompatibility = JavaVersion.VERSION_1_8
     }
 
     // Models are memory-mapped straight from the APK: they must be stored uncompressed.
     androidResources {
-        noCompress += "tflite"
+        noCompress += listOf("tflite", "json")
     }
 }
 
@@ -52,16 +56,10 @@ tasks.named("preBuild") { dependsOn(checkModelAssets) }
 dependencies {
     implementation(project(":core"))
 
-    implementation(libs.litert)
-    implementation(libs.litert.gpu)
+    implementation(libs.tflite)
+    implementation(libs.tflite.api)
+    implementation(libs.tflite.gpu)
+    implementation(libs.tflite.gpu.api)
 
-    implementation(libs.camera.core)
-    implementation(libs.camera.camera2)
-    implementation(libs.camera.lifecycle)
-    implementation(libs.camera.view)
-
-    implementation(libs.appcompat)
-    implementation(libs.activity)
-    implementation(libs.constraintlayout)
-    implementation(libs.exifinterface)
+    testImplementation(libs.junit)
 }
