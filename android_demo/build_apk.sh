@@ -253,6 +253,13 @@ check "dexdump: org.tensorflow.lite.Interpreter" has "Class descriptor  : 'Lorg/
 no_indy() { ! grep -E 'invoke-custom|invoke-polymorphic' "$BUILD/dexdump.txt" | head -5; }
 check "dexdump: no invoke-custom / invoke-polymorphic (no lambdas to desugar)" no_indy
 
+no_missing_classes() { # jdeps: classes referenced by the dexed code but found nowhere
+    jdeps --missing-deps -cp "${JAR[android-all-min]}" "$BUILD/classes" "${TFLITE_JARS[@]}" 2>&1 \
+        | grep -v 'split package' | tee "$BUILD/jdeps.txt"
+    [[ ! -s "$BUILD/jdeps.txt" ]]
+}
+check "jdeps: every class the dexed code references is in the APK, API $MIN_SDK's framework or the JDK" \
+    no_missing_classes
 compile_min_sdk() { # $1: sources file. android.* against API $MIN_SDK's framework, java.* against Java 8
     rm -rf "$BUILD/classes-min-sdk" && mkdir -p "$BUILD/classes-min-sdk"
     (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-min]}:$TFLITE_CP" \
