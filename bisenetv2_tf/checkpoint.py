@@ -148,8 +148,10 @@ def read_checkpoint(path):
         try:
             with np.load(path, allow_pickle=False) as data:
                 return {k: data[k] for k in data.files}
-        except (ValueError, OSError) as err:
-            raise CheckpointMismatchError(f"{path}: not a readable .npz checkpoint ({err})") from err
+        except Exception as err:  # zipfile.BadZipFile, EOFError, zlib.error, ValueError... (truncated/corrupt)
+            raise CheckpointMismatchError(
+                f"{path}: not a readable .npz checkpoint, truncated or corrupt? ({type(err).__name__}: {err})"
+            ) from None
     if ext in (".pth", ".pt"):
         return _read_pth(path)
     raise CheckpointMismatchError(f"{path}: unsupported checkpoint type {ext!r} (use .pth or .npz)")

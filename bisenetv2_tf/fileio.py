@@ -81,11 +81,12 @@ def atomic_write(path, data, mode=None):
             os.fsync(f.fileno())
 
 
-def check_writable_file(path, flag=None):
+def check_writable_file(path, flag=None, create_parent=False):
     """Raise ``OutputPathError`` unless ``path`` can be written as a file.
 
-    Refused: ``path`` is a directory; its parent is missing, not a directory or not
-    writable; ``path`` exists and is read-only. Creates nothing.
+    Refused: ``path`` is a directory; its parent is missing (unless ``create_parent``:
+    then the parent is created, if it can be), not a directory or not writable;
+    ``path`` exists and is read-only. Otherwise creates nothing.
     """
     path = os.fspath(path)
     what = _label(path, flag)
@@ -94,6 +95,11 @@ def check_writable_file(path, flag=None):
     if os.path.isdir(path):
         raise OutputPathError(f"{what}: is a directory, expected a file path")
     parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(parent) and create_parent:
+        try:
+            check_writable_dir(parent, flag)
+        except OutputPathError as err:
+            raise OutputPathError(f"{what}: {str(err).split(': ', 1)[-1]}") from None
     if not os.path.exists(parent):
         raise OutputPathError(f"{what}: directory {parent} does not exist")
     if not os.path.isdir(parent):

@@ -7,16 +7,17 @@ Writes an inference model (or, with --with-aux, the training model with the auxi
 heads) that ``tf_keras.models.load_model`` opens after ``import bisenetv2_tf``. Its
 input is NHWC float32 RGB normalized as upstream: (x/255 - mean) / std with the
 Cityscapes mean (0.3257, 0.3690, 0.3223) and std (0.2112, 0.2148, 0.2115).
-Every key must match: a mismatched checkpoint exits non-zero with a one-line error
-and no output file.
+Every key must match: a mismatched or unreadable checkpoint exits non-zero with a
+one-line error and no output file; --out is checked before anything is built and
+written atomically (complete or absent).
 """
 import argparse
-import os
 import sys
 
 import bisenetv2_tf  # noqa: F401
 from bisenetv2_tf import checkpoint
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
+from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_file
 
 
 def import_checkpoint(path, num_classes, model_name="bisenetv2", with_aux=False, input_size=None):
@@ -49,14 +50,20 @@ def main(argv=None):
     if not args.out.endswith(".keras"):
         p.error("--out must end with .keras")
     try:
+        if args.num_classes < 1:
+            raise ValueError(f"--num-classes {args.num_classes}: must be at least 1")
+        if args.input_size and min(args.input_size) <= 0:
+            raise ValueError(f"--input-size {args.input_size[0]} {args.input_size[1]}: must be positive")
+        check_writable_file(args.out, "--out", create_parent=True)
         model, ignored = import_checkpoint(args.checkpoint, args.num_classes, args.model, args.with_aux,
                                            args.input_size)
-    except (checkpoint.CheckpointMismatchError, FileNotFoundError, ImportError, ValueError) as err:
+    except (checkpoint.CheckpointMismatchError, FileNotFoundError, ImportError, OutputPathError, ValueError) as err:
         sys.exit(f"error: {err}")
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = args.out + ".partial.keras"
-    model.save(tmp)
-    os.replace(tmp, args.out)
+    try:
+        with atomic_path(args.out) as tmp:
+            model.save(tmp)
+    except OSError as err:
+        sys.exit(f"error: --out {args.out}: {err}")
     extra = f"; ignored {len(ignored)} auxiliary-head keys" if ignored else ""
     print(f"wrote {args.out}: {args.model}, {args.num_classes} classes, "
           f"{'training (with aux heads)' if args.with_aux else 'inference'} model{extra}")

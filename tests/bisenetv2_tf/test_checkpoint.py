@@ -114,6 +114,11 @@ def test_read_checkpoint_errors(tmp_path):
     with pytest.raises(CheckpointMismatchError, match="unsupported"):
         (tmp_path / "w.ckpt").write_bytes(b"x")
         read_checkpoint(str(tmp_path / "w.ckpt"))
+    truncated = tmp_path / "truncated.npz"
+    data = require(WEIGHTS).read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])  # a zip without its central directory: BadZipFile
+    with pytest.raises(CheckpointMismatchError, match="truncated.npz: not a readable .npz checkpoint"):
+        read_checkpoint(str(truncated))
 
 
 def test_write_npz_round_trip(imported, tmp_path):
@@ -147,3 +152,35 @@ def test_import_cli_mismatch_exits_with_one_line(tmp_path):
     assert last.startswith("error: checkpoint does not fit") and "head.conv_out.1" in last
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_import_cli_truncated_npz_one_line_no_partial_file(tmp_path):
+    data = require(WEIGHTS).read_bytes()
+    (tmp_path / "cut.npz").write_bytes(data[: len(data) * 3 // 4])
+    out = tmp_path / "out" / "x.keras"
+    result = _run_cli(str(tmp_path / "cut.npz"), "--num-classes", "11", "--out", str(out))
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "cut.npz: not a readable .npz checkpoint" in last
+    assert "Traceback" not in result.stderr
+    assert not out.exists() and not any(p.name.endswith(".keras") for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize("case", ["directory", "read_only", "parent_is_file", "classes"])
+def test_import_cli_bad_out_or_number_is_refused_before_building(tmp_path, case):
+    out = {"directory": tmp_path / "d.keras", "read_only": tmp_path / "ro.keras",
+           "parent_is_file": tmp_path / "afile" / "x.keras", "classes": tmp_path / "x.keras"}[case]
+    (tmp_path / "d.keras").mkdir()
+    (tmp_path / "ro.keras").write_text("old")
+    (tmp_path / "ro.keras").chmod(0o444)
+    (tmp_path / "afile").write_text("")
+    classes = "0" if case == "classes" else "11"
+    result = _run_cli(str(require(WEIGHTS)), "--num-classes", classes, "--out", str(out))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    expected = {"directory": f"error: --out {out}: is a directory", "read_only": f"error: --out {out}: file exists "
+                "and is read-only", "parent_is_file": f"error: --out {out}: ", "classes": "error: --num-classes 0: "
+                "must be at least 1"}[case]
+    assert last.startswith(expected), last
+    assert (tmp_path / "ro.keras").read_text() == "old" and (tmp_path / "d.keras").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "d.keras", "ro.keras"]

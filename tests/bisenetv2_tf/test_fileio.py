@@ -85,6 +85,10 @@ def test_check_writable_file(tmp_path):
     finally:
         rodir.chmod(0o755)
     assert not (tmp_path / "ok.json").exists()  # the check creates nothing
+    assert check_writable_file(tmp_path / "new" / "sub" / "x.keras", "--out", create_parent=True)
+    assert (tmp_path / "new" / "sub").is_dir() and not (tmp_path / "new" / "sub" / "x.keras").exists()
+    with pytest.raises(OutputPathError, match=r"^--out .*afile/sub/x.keras: .*is a file, not a directory"):
+        check_writable_file(afile / "sub" / "x.keras", "--out", create_parent=True)
 
 
 def test_check_writable_dir(tmp_path):
