@@ -114,8 +114,13 @@ for a in "${ARTIFACTS[@]}"; do
     f="$MAVEN_REPO/${g//.//}/$n/$v/$n-$v.$ext"
     if [[ ! -s "$f" ]]; then
         step "fetching $g:$n:$v:$ext"
-        mvn -q -B -Dmaven.repo.local="$MAVEN_REPO" dependency:get -Dartifact="$g:$n:$v:$ext" -Dtransitive=false \
-            || die "could not fetch $g:$n:$v:$ext from Maven Central"
+        log="$(mktemp)"
+        if ! mvn -B -Dstyle.color=never -Dmaven.repo.local="$MAVEN_REPO" dependency:get \
+                -Dartifact="$g:$n:$v:$ext" -Dtransitive=false > "$log" 2>&1; then
+            tail -20 "$log" >&2
+            die "could not fetch $g:$n:$v:$ext from Maven Central"
+        fi
+        rm -f "$log"
     fi
     [[ -s "$f" ]] || die "missing $f after fetching"
     JAR[$key]="$f"

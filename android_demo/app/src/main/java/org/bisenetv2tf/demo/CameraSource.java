@@ -22,6 +22,8 @@ import android.util.Size;
 import android.view.Surface;
 import android.view.TextureView;
 import java.util.Arrays;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.bisenetv2tf.core.ViewGeometry;
 import org.bisenetv2tf.core.YuvConverter;
 
@@ -50,10 +52,13 @@ final class CameraSource {
     private final SegmentationController controller;
     private final ErrorCallback errors;
 
+    /** Held from openCamera until its callback, and while closing: open and close never overlap. */
+    private final Semaphore openClose = new Semaphore(1);
     private HandlerThread thread;
+    private volatile boolean opening;
     private Handler handler;
-    private CameraDevice device;
-    private CameraCaptureSession session;
+    private volatile CameraDevice device;
+    private volatile CameraCaptureSession session;
     private ImageReader reader;
     private Size size;
     private int sensorOrientation;
@@ -66,9 +71,29 @@ final class CameraSource {
         this.preview = preview;
         this.controller = controller;
         this.errors = errors;
+        preview.setSurfaceTextureListener(new TextureView.SurfaceTextureListener() {
+            @Override
+            public void onSurfaceTextureAvailable(SurfaceTexture surface, int width, int height) {
+                open(); // when started; the surface comes back each time the live panel is shown
+            }
+
+            @Override
+            public void onSurfaceTextureSizeChanged(SurfaceTexture surface, int width, int height) {
+                updateTransform();
+            }
+
+            @Override
+            public boolean onSurfaceTextureDestroyed(SurfaceTexture surface) {
+                return true;
+            }
+
+            @Override
+            public void onSurfaceTextureUpdated(SurfaceTexture surface) {
+            }
+        });
     }
 
-    /** Opens the camera once the preview surface exists (main thread). */
+    /** Opens the camera now or once the preview surface exists (main thread). */
     void start() {
         if (thread != null) {
             return;
@@ -78,32 +103,19 @@ final class CameraSource {
         handler = new Handler(thread.getLooper());
         if (preview.isAvailable()) {
             open();
-        } else {
-            preview.setSurfaceTextureListener(new TextureView.SurfaceTextureListener() {
-                @Override
-                public void onSurfaceTextureAvailable(SurfaceTexture surface, int width, int height) {
-                    open();
-                }
-
-                @Override
-                public void onSurfaceTextureSizeChanged(SurfaceTexture surface, int width, int height) {
-                    updateTransform();
-                }
-
-                @Override
-                public boolean onSurfaceTextureDestroyed(SurfaceTexture surface) {
-                    return true;
-                }
-
-                @Override
-                public void onSurfaceTextureUpdated(SurfaceTexture surface) {
-                }
-            });
         }
     }
 
     /** Closes the camera (main thread). */
     void stop() {
+        try {
+            if (!openClose.tryAcquire(3, TimeUnit.SECONDS)) {
+                Log.w(TAG, "camera still opening; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        opening = false;
         if (session != null) {
             session.close();
             session = null;
@@ -112,19 +124,26 @@ final class CameraSource {
             device.close();
             device = null;
         }
+        openClose.release();
+        if (thread != null) {
+            // let a frame being converted on the camera thread finish before its reader goes
+            thread.quitSafely();
+            try {
+                thread.join(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thread = null;
+            handler = null;
+        }
         if (reader != null) {
             reader.close();
             reader = null;
         }
-        if (thread != null) {
-            thread.quitSafely();
-            thread = null;
-            handler = null;
-        }
     }
 
     private void open() {
-        if (thread == null || device != null) {
+        if (thread == null || device != null || opening) {
             return;
         }
         CameraManager manager = (CameraManager) activity.getSystemService(Context.CAMERA_SERVICE);
@@ -149,27 +168,44 @@ final class CameraSource {
                 }
             }, handler);
             updateTransform();
+            if (!openClose.tryAcquire(3, TimeUnit.SECONDS)) {
+                errors.onCameraError("Camera busy");
+                return;
+            }
+            opening = true;
             manager.openCamera(id, new CameraDevice.StateCallback() {
                 @Override
                 public void onOpened(CameraDevice camera) {
+                    opening = false;
                     device = camera;
+                    openClose.release();
                     startSession();
                 }
 
                 @Override
                 public void onDisconnected(CameraDevice camera) {
+                    opening = false;
                     camera.close();
                     device = null;
+                    openClose.release();
                 }
 
                 @Override
                 public void onError(CameraDevice camera, int error) {
+                    opening = false;
                     camera.close();
                     device = null;
+                    openClose.release();
                     errors.onCameraError("Camera error " + error);
                 }
             }, handler);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (CameraAccessException | SecurityException | IllegalArgumentException e) {
+            if (opening) {
+                opening = false;
+                openClose.release();
+            }
             Log.e(TAG, "camera unavailable", e);
             errors.onCameraError("Camera unavailable: " + e.getMessage());
         }
@@ -265,6 +301,8 @@ final class CameraSource {
                         p[1].getBuffer(), p[2].getBuffer(), p[1].getRowStride(), p[1].getPixelStride(), w, h, argb);
                 controller.submitFrame(argb, w, h, frameRotation());
                 submitted = true;
+            } catch (IllegalStateException e) {
+                Log.w(TAG, "camera image gone while converting", e); // the camera is closing
             } finally {
                 if (!submitted) {
                     controller.cancelFrame();

@@ -64,6 +64,8 @@ public final class MainActivity extends Activity {
     private SeekBar threadsBar;
     private TextView threadsLabel;
     private boolean resumed;
+    /** Ask for the camera once per screen: onResume follows the permission dialog. */
+    private boolean permissionAsked;
 
     @Override
     protected void onCreate(Bundle savedInstanceState) {
@@ -185,8 +187,11 @@ public final class MainActivity extends Activity {
         }
         if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
             camera.start();
-        } else {
+        } else if (!permissionAsked) {
+            permissionAsked = true;
             requestPermissions(new String[] {Manifest.permission.CAMERA}, REQUEST_CAMERA);
+        } else {
+            liveStatus.setText(R.string.camera_permission_denied);
         }
     }
 
@@ -280,7 +285,9 @@ public final class MainActivity extends Activity {
             runOnUiThread(new Runnable() {
                 @Override
                 public void run() {
-                    if (delegateSpinner.getSelectedItemPosition() != info.delegate.ordinal()) {
+                    // follow a fallback to the CPU; ignore a model that was replaced by a newer choice
+                    if (info.delegate == controller.delegate()
+                            && delegateSpinner.getSelectedItemPosition() != info.delegate.ordinal()) {
                         delegateSpinner.setSelection(info.delegate.ordinal(), false);
                     }
                     overlay.clear();
