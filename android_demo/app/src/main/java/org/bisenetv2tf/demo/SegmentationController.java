@@ -331,7 +331,7 @@ public final class SegmentationController {
         Delegate wanted = delegate;
         try {
             open(wanted);
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) { // LinkageError: a native library that does not load
             closeEngine();
             if (wanted != Delegate.CPU) {
                 fallBack(wanted.label + " could not start: " + message(e));
@@ -348,7 +348,7 @@ public final class SegmentationController {
         listener.onFallback(fallbackMessage);
         try {
             open(Delegate.CPU);
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) {
             closeEngine();
             listener.onError("Could not load the model on the CPU either: " + message(e));
         }
@@ -382,7 +382,7 @@ public final class SegmentationController {
         }
     }
 
-    static String message(Exception e) {
+    static String message(Throwable e) {
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m.split("\n")[0];
     }

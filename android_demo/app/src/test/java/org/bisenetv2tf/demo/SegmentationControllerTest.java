@@ -72,7 +72,11 @@ public class SegmentationControllerTest {
         public SegmentationController.Engine open(final String modelFile, final ModelMetadata meta,
                                                   final Delegate delegate, final int threads) throws Exception {
             if (failOpen.containsKey(delegate)) {
-                throw new IllegalStateException(failOpen.get(delegate));
+                String why = failOpen.get(delegate);
+                if (why.startsWith("dlopen")) {
+                    throw new UnsatisfiedLinkError(why);
+                }
+                throw new IllegalStateException(why);
             }
             final String name = delegate + ":" + modelFile + ":" + threads;
             opened.add(name);
@@ -220,6 +224,21 @@ public class SegmentationControllerTest {
         c.configure(Delegate.NNAPI, 2);
         worker.drain();
         assertNull(c.note(30));
+    }
+
+    @Test
+    public void nativeLibraryThatDoesNotLoadIsReportedNotFatal() {
+        factory.failOpen.put(Delegate.GPU, "dlopen failed: libtensorflowlite_gpu_jni.so not found");
+        c.configure(Delegate.GPU, 4);
+        worker.drain();
+        assertEquals("fallback GPU could not start: dlopen failed: libtensorflowlite_gpu_jni.so not found."
+                + " Running on the CPU instead.", events.log.get(0));
+        assertEquals(Delegate.CPU, c.current().delegate);
+        factory.failOpen.put(Delegate.CPU, "dlopen failed: libtensorflowlite_jni.so not found");
+        c.configure(Delegate.CPU, 2);
+        worker.drain();
+        assertEquals("error Could not load the model: dlopen failed: libtensorflowlite_jni.so not found",
+                events.log.get(events.log.size() - 1));
     }
 
     @Test
