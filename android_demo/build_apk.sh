@@ -56,6 +56,9 @@ ANDROID_ALL_COMPILE="$(version androidAllCompileSdk)"
 ANDROID_ALL_MIN="$(version androidAllMinSdk)"
 DX="$(version dalvikDx)"
 JUNIT="$(version junit)"
+ROBOLECTRIC="$(version robolectric)"
+ROBOLECTRIC_SDK="$(version robolectricSdk)"
+ANDROID_ALL_INSTRUMENTED="$(version androidAllInstrumented)"
 VERSION_CODE=1
 VERSION_NAME="1.0"
 ABIS="arm64-v8a armeabi-v7a x86 x86_64"
@@ -76,6 +79,7 @@ if [[ "$MODE" == "print" ]]; then
     echo "targetSdk=$TARGET_SDK"
     echo "minSdk=$MIN_SDK"
     echo "junit=$JUNIT"
+    echo "robolectric=$ROBOLECTRIC"
     echo "javaRelease=8"
     echo "package=$PACKAGE"
     for a in "${ARTIFACTS[@]}"; do
@@ -127,7 +131,7 @@ for a in "${ARTIFACTS[@]}"; do
 done
 
 rm -rf "$BUILD"
-mkdir -p "$BUILD"/{aar,assets,classes,gen,apk,test-classes}
+mkdir -p "$BUILD"/{aar,assets,classes,gen,apk}
 
 # AARs: classes.jar for javac/dx, jni/<abi>/*.so for lib/<abi>/
 TFLITE_JARS=()
@@ -285,33 +289,109 @@ echo "$BUILD/api-probe/Probe.java" > "$BUILD/api-probe/sources.txt"
 fails_min_sdk() { ! compile_min_sdk "$BUILD/api-probe/sources.txt"; }
 check "the API $MIN_SDK compile rejects ImageDecoder (API 28)" fails_min_sdk
 
-# The Activity's logic (SegmentationController) with a fake interpreter, on the JVM.
-step "controller tests (JUnit, JVM)"
-JUNIT_CP="/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"
-find "$APP_TEST_JAVA" "$APP_JAVA/${PACKAGE//.//}/SegmentationController.java" "$CORE_JAVA" -name '*.java' \
-    > "$BUILD/test-sources.txt"
-if javac --release 8 -nowarn -encoding UTF-8 -cp "$JUNIT_CP" -d "$BUILD/test-classes" @"$BUILD/test-sources.txt" \
-        > "$BUILD/test-javac.txt" 2>&1; then
-    mapfile -t tests < <(cd "$BUILD/test-classes" && find . -name '*Test.class' ! -name '*$*' \
+junit_suite() { # label, name, compile classpath, run classpath, java options, test sources...
+    local label="$1" name="$2" ccp="$3" rcp="$4" opts="$5"
+    shift 5
+    local out="$BUILD/$name"
+    mkdir -p "$out/classes"
+    printf '%s\n' "$@" > "$out/sources.txt"
+    if ! (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "$ccp" -d "$out/classes" @"$out/sources.txt") \
+            > "$out/javac.txt" 2>&1; then
+        bad "$label: compile"
+        sed 's/^/     /' "$out/javac.txt" | head -40
+        return
+    fi
+    local tests
+    mapfile -t tests < <(cd "$out/classes" && find . -name '*Test.class' ! -name '*$*' \
         | sed -e 's|^\./||' -e 's|\.class$||' -e 's|/|.|g' | sort)
-    java -cp "$BUILD/test-classes:$JUNIT_CP" org.junit.runner.JUnitCore "${tests[@]}" > "$BUILD/junit.txt" 2>&1 || true
-    if ok_line="$(grep -E '^OK \([0-9]+ tests?\)' "$BUILD/junit.txt")"; then
+    # shellcheck disable=SC2086
+    java $opts -cp "$out/classes:$rcp" org.junit.runner.JUnitCore "${tests[@]}" > "$out/junit.txt" 2>&1 || true
+    local ok_line n f runs
+    if ok_line="$(grep -E '^OK \([0-9]+ tests?\)' "$out/junit.txt")"; then
         n="$(echo "$ok_line" | grep -oE '[0-9]+')"
         passed=$((passed + n))
-        echo "ok   controller tests: $n JUnit tests (${tests[*]##*.})"
+        echo "ok   $label: $n JUnit tests (${tests[*]##*.})"
     else
-        runs="$(sed -n 's/^Tests run: \([0-9]*\), *Failures: \([0-9]*\).*/\1 \2/p' "$BUILD/junit.txt")"
+        runs="$(sed -n 's/^Tests run: \([0-9]*\), *Failures: \([0-9]*\).*/\1 \2/p' "$out/junit.txt")"
         n="${runs% *}"
         f="${runs#* }"
         [[ -n "$runs" ]] || { n=1; f=1; }
         passed=$((passed + n - f))
         failed=$((failed + f))
-        echo "FAIL controller tests: $f of $n failed"
-        sed 's/^/     /' "$BUILD/junit.txt" | head -40
+        echo "FAIL $label: $f of $n failed"
+        grep -v '^\s*at ' "$out/junit.txt" | sed 's/^/     /' | head -40
     fi
-else
-    bad "controller tests compile"
-    sed 's/^/     /' "$BUILD/test-javac.txt" | head -40
+}
+
+# app/src/test/java: plain JUnit tests (the controller with a fake interpreter) and
+# Robolectric tests (files that import org.robolectric: the real MainActivity).
+JUNIT_CP="/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"
+mapfile -t plain_tests < <(grep -rL 'org\.robolectric' "$APP_TEST_JAVA" --include='*.java' | sort)
+mapfile -t robolectric_tests < <(grep -rl 'org\.robolectric' "$APP_TEST_JAVA" --include='*.java' | sort)
+
+step "controller tests (JUnit on the JVM, fake interpreter)"
+junit_suite "controller tests" junit-controller "$JUNIT_CP" "$JUNIT_CP" "" "${plain_tests[@]}" \
+    "$APP_JAVA/${PACKAGE//.//}/SegmentationController.java" $(find "$CORE_JAVA" -name '*.java')
+
+step "Activity tests (Robolectric $ROBOLECTRIC offline, API $ROBOLECTRIC_SDK, the APK's resources)"
+robolectric_classpath() { # -> $BUILD/robolectric/classpath.txt, everything fetched from Maven Central
+    local dir="$BUILD/robolectric"
+    mkdir -p "$dir/deps" "$dir/aar" "$dir/config/com/android/tools"
+    cat > "$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.bisenetv2tf</groupId><artifactId>robolectric-classpath</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.robolectric</groupId><artifactId>robolectric</artifactId><version>$ROBOLECTRIC</version></dependency>
+    <dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>$JUNIT</version></dependency>
+  </dependencies>
+</project>
+POM
+    mvn -B -Dstyle.color=never -Dmaven.repo.local="$MAVEN_REPO" -f "$dir/pom.xml" dependency:build-classpath \
+        -Dmdep.outputFile="$dir/maven-classpath.txt" > "$dir/mvn.log" 2>&1 || { tail -20 "$dir/mvn.log"; return 1; }
+    local f i=0 cp=()
+    while read -r f || [[ -n "$f" ]]; do
+        if [[ "$f" == *.aar ]]; then # androidx.test's monitor / idling resource: their classes.jar
+            i=$((i + 1))
+            mkdir -p "$dir/aar/$i"
+            unzip -q -o "$f" classes.jar -d "$dir/aar/$i"
+            cp+=("$dir/aar/$i/classes.jar")
+        else
+            cp+=("$f")
+        fi
+    done < <(tr ':' '\n' < "$dir/maven-classpath.txt")
+    (IFS=:; echo "${cp[*]}") > "$dir/classpath.txt"
+    # offline: Robolectric takes its framework jar from this folder instead of downloading it
+    local jar="$MAVEN_REPO/org/robolectric/android-all-instrumented/$ANDROID_ALL_INSTRUMENTED"
+    jar="$jar/android-all-instrumented-$ANDROID_ALL_INSTRUMENTED.jar"
+    if [[ ! -s "$jar" ]]; then
+        mvn -B -Dstyle.color=never -Dmaven.repo.local="$MAVEN_REPO" dependency:get -Dtransitive=false \
+            -Dartifact="org.robolectric:android-all-instrumented:$ANDROID_ALL_INSTRUMENTED" > "$dir/mvn-sdk.log" 2>&1 \
+            || { tail -20 "$dir/mvn-sdk.log"; return 1; }
+    fi
+    ln -sf "$jar" "$dir/deps/"
+    # the APK's own compiled resources, manifest and assets (binary resources mode)
+    cat > "$dir/config/com/android/tools/test_config.properties" <<PROPS
+android_merged_manifest=$BUILD/AndroidManifest.xml
+android_resource_apk=$BUILD/resources.apk
+android_merged_assets=$BUILD/assets
+android_custom_package=$PACKAGE
+PROPS
+}
+if ((${#robolectric_tests[@]})); then
+    if robolectric_classpath > "$BUILD/robolectric.log" 2>&1; then
+        ROBO_CP="$(cat "$BUILD/robolectric/classpath.txt")"
+        # android-all on the class path only so JUnit can load the test classes; Robolectric runs
+        # them on its own instrumented framework of API $ROBOLECTRIC_SDK
+        junit_suite "Activity tests (Robolectric)" junit-robolectric \
+            "$ROBO_CP:${JAR[android-all-compile]}:$BUILD/classes:$TFLITE_CP" \
+            "$BUILD/robolectric/config:$BUILD/classes:$TFLITE_CP:$ROBO_CP:${JAR[android-all-compile]}" \
+            "-Drobolectric.offline=true -Drobolectric.dependency.dir=$BUILD/robolectric/deps" \
+            "${robolectric_tests[@]}"
+    else
+        bad "Robolectric $ROBOLECTRIC from Maven Central"
+        sed 's/^/     /' "$BUILD/robolectric.log" | tail -20
+    fi
 fi
 
 # The models the APK carries, on the TFLite version it ships (tflite-runtime, its Python build).

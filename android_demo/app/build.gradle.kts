@@ -30,6 +30,13 @@ android {
         targetCompatibility = JavaVersion.VERSION_1_8
     }
 
+    // MainActivityTest runs on Robolectric with the app's resources
+    testOptions {
+        unitTests {
+            isIncludeAndroidResources = true
+        }
+    }
+
     // Models are memory-mapped straight from the APK: they must be stored uncompressed.
     androidResources {
         noCompress += listOf("tflite", "json")
@@ -62,4 +69,5 @@ dependencies {
     implementation(libs.tflite.gpu.api)
 
     testImplementation(libs.junit)
+    testImplementation(libs.robolectric)
 }

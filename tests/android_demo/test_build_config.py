@@ -57,7 +57,15 @@ def test_dependencies_agree():
     assert gradle_artifacts == script_artifacts
     # only the platform API plus TFLite: nothing from Google's Maven repository
     groups = {lib["group"] for lib in libraries.values()}
-    assert groups == {"org.tensorflow", "junit"}, groups
+    assert groups == {"org.tensorflow", "junit", "org.robolectric"}, groups
+    # test dependencies: JUnit and Robolectric, the versions --check runs
+    tests = sorted(re.findall(r"^\s*testImplementation\((libs\.[\w.]+)\)", app, re.M))
+    assert tests == ["libs.junit", "libs.robolectric"]
+    config = script_config()
+    assert config["junit"] == [versions["junit"]]
+    assert config["robolectric"] == [versions["robolectric"]]
+    activity_test = (DEMO / "app/src/test/java/org/bisenetv2tf/demo/MainActivityTest.java").read_text()
+    assert f"@Config(sdk = {versions['robolectricSdk']})" in activity_test
     text = (app + gradle("core/build.gradle.kts")).lower()
     for banned in ("androidx", "com.google.ai.edge", "camera", "appcompat"):
         assert banned not in text, banned

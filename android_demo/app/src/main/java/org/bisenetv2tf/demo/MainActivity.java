@@ -317,6 +317,8 @@ public final class MainActivity extends Activity {
                 @Override
                 public void run() {
                     Toast.makeText(MainActivity.this, message, Toast.LENGTH_LONG).show();
+                    // the selector moves back to the CPU now, even if the CPU model fails to load too
+                    delegateSpinner.setSelection(controller.delegate().ordinal(), false);
                     updateControls();
                 }
             });
