@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 
 import bisenetv2_tf  # noqa: F401
@@ -22,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
 from bisenetv2_tf.preprocessing import CITYSCAPES
 from tflite import metadata
 
@@ -90,9 +90,31 @@ def to_tflite(model, precision, hw, representative=None, io_dtype="uint8"):
         if model.outputs[0].dtype.is_floating:
             converter.inference_output_type = io
     try:
-        return converter.convert()
+        content = converter.convert()
     except Exception as err:
         raise ConversionError(f"TFLite conversion ({precision}) failed: {str(err).splitlines()[0]}") from err
+    if precision.startswith("int8"):
+        check_integer_only(content, precision)
+    return content
+
+
+INTEGER_KINDS = "iub"  # int8/16/32/64, uint8, bool
+
+
+def check_integer_only(content, precision="int8"):
+    """``ConversionError`` unless every tensor of the TFLite model is an integer type.
+
+    An INT8 artifact with float tensors (e.g. converted with an empty calibration set,
+    which silently yields a float32 model) is not what its name and metadata claim.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    tensors = Interpreter(model_content=content).get_tensor_details()
+    floats = [t["name"] for t in tensors if np.dtype(t["dtype"]).kind not in INTEGER_KINDS]
+    if floats:
+        raise ConversionError(
+            f"{precision}: the converted model is not integer-only ({len(floats)} of {len(tensors)} tensors "
+            f"are float, e.g. {floats[0]!r}); nothing written")
 
 
 def interpreter(content=None, path=None, threads=2):
@@ -161,36 +183,26 @@ def op_histogram(content):
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def atomic_write(path, data):
-    """Write bytes to ``path`` via a temp file, so a crash leaves no partial artifact."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def calibration_images(spec, hw, count, seed=0):
     """Up to ``count`` dataset images letterboxed to (H,W) and normalized: list of (1,H,W,3)."""
     from PIL import Image
 
     if len(spec) == 0:
         raise ConversionError("the representative dataset is empty")
+    if count < 1:
+        raise ConversionError(f"{count} calibration images asked for; need at least 1")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(spec))[:count]
     fake_meta = {"input": {"shape": [1, hw[0], hw[1], 3], "dtype": "float32", "quantization": None},
                  "normalization": CITYSCAPES.to_json()}
     images = []
     for i in order:
-        with Image.open(spec.image_paths[i]) as img:
-            images.append(metadata.preprocess_rgb(np.asarray(img.convert("RGB")), fake_meta))
+        try:
+            with Image.open(spec.image_paths[i]) as img:
+                image = np.asarray(img.convert("RGB"))
+        except Exception as err:  # PIL raises many types for truncated/corrupt files
+            raise ConversionError(f"unreadable calibration image {spec.image_paths[i]}: {err}") from None
+        images.append(metadata.preprocess_rgb(image, fake_meta))
     return images
 
 
@@ -202,6 +214,7 @@ def export_onnx(model, hw, path, check_images, opset=17):
     import tf2onnx
 
     check_input_size(hw)
+    check_writable_dir(os.path.dirname(os.path.abspath(path)), "--out-dir")
     spec = [tf.TensorSpec((1, hw[0], hw[1], 3), tf.float32, name="image")]
     try:
         proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset)
@@ -270,11 +283,16 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
     needs_data = any(p.startswith("int8") for p in precisions)
     if needs_data and spec is None:
         raise ConversionError("INT8 conversion needs a representative dataset: pass --data-dir")
+    if needs_data and num_calibration < 1:
+        raise ConversionError(f"--num-calibration {num_calibration}: INT8 calibration needs at least 1 image")
+    if num_verify < 1:
+        raise ConversionError(f"--num-verify {num_verify}: must be at least 1")
     if "int8-qat" in precisions and qat_model is None:
         raise ConversionError("int8-qat needs a QAT model (--qat-model, made by python -m training.train --qat)")
     calib = calibration_images(spec, hw, num_calibration) if needs_data else None
     check = calib[:num_verify] if calib else [
         np.random.default_rng(0).standard_normal((1, hw[0], hw[1], 3)).astype(np.float32) for _ in range(2)]
+    check_writable_dir(out_dir, "--out-dir")
     results = {}
     for precision in precisions:
         t0 = time.time()
@@ -289,7 +307,7 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
         meta["verification"] = report
         path = os.path.join(out_dir, f"{name}_{FILE_SUFFIX[precision]}.tflite")
         atomic_write(path, content)
-        atomic_write(path[: -len(".tflite")] + ".json", json.dumps(meta, indent=1).encode())
+        atomic_write(path[: -len(".tflite")] + ".json", json.dumps(meta, indent=1))
         results[precision] = {"path": path, "bytes": len(content), "verify": report,
                               "ops": op_histogram(content), "seconds": time.time() - t0}
         err = (f"max |err| {report['max_abs_error']:.4f}, mean {report['mean_abs_error']:.5f}, "
@@ -337,6 +355,13 @@ def main(argv=None):
     try:
         hw = tuple(args.input_size)
         check_input_size(hw)
+        if args.num_calibration < 0 or (args.num_calibration == 0
+                                        and any(x.startswith("int8") for x in args.precision)):
+            raise ConversionError(f"--num-calibration {args.num_calibration}: INT8 calibration needs at least "
+                                  "1 image")
+        if args.num_verify < 1:
+            raise ConversionError(f"--num-verify {args.num_verify}: must be at least 1")
+        check_writable_dir(args.out_dir, "--out-dir", create=False)
         model = load_keras_model(args.model)
         if len(model.outputs) > 1 or args.output != "logits":
             model = with_output_head(model, args.output)
@@ -359,7 +384,7 @@ def main(argv=None):
             for precision in args.precision:
                 if precision.startswith("int8"):
                     edgetpu_profile(results[precision]["path"])
-    except (ConversionError, datasets.DatasetError, FileNotFoundError) as err:
+    except (ConversionError, datasets.DatasetError, OutputPathError, FileNotFoundError) as err:
         sys.exit(f"error: {err}")
 
 

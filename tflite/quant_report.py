@@ -21,7 +21,9 @@ import bisenetv2_tf  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
-from tflite.convert import ConversionError, atomic_write, calibration_images, concrete_function, load_keras_model
+from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
+from tflite.convert import (ConversionError, calibration_images, check_input_size, concrete_function,
+                            load_keras_model)
 
 
 def _converter(model, hw, calib):
@@ -100,6 +102,14 @@ def main(argv=None):
 
     try:
         hw = tuple(args.input_size)
+        check_input_size(hw)
+        for flag, value, least in (("--num-calibration", args.num_calibration, 1), ("--num-debug", args.num_debug, 1),
+                                   ("--top", args.top, 1), ("--keep-float", args.keep_float, 0),
+                                   ("--eval-limit", args.eval_limit, 1)):
+            if value is not None and value < least:
+                raise ConversionError(f"{flag} {value}: must be at least {least}")
+        if args.keep_float:
+            check_writable_dir(args.out_dir, "--out-dir", create=False)
         model = load_keras_model(args.model)
         if len(model.outputs) > 1:
             from bisenetv2_tf.model import to_inference
@@ -108,7 +118,17 @@ def main(argv=None):
         spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
         calib = calibration_images(spec, hw, args.num_calibration)
         debug = calibration_images(spec, hw, args.num_debug, seed=1)
-    except (ConversionError, datasets.DatasetError) as err:
+        eval_spec = None
+        if args.keep_float:  # checked now, not after minutes of conversion
+            eval_spec = datasets.load_spec(args.dataset, args.data_dir, args.eval_split)
+            if args.eval_limit:
+                eval_spec = eval_spec.subset(range(min(args.eval_limit, len(eval_spec))))
+            datasets.check_files(eval_spec)
+            if model.outputs[0].shape[-1] != eval_spec.num_classes:
+                raise ConversionError(f"{args.model} has {model.outputs[0].shape[-1]} output classes but the "
+                                      f"dataset has {eval_spec.num_classes}")
+            check_writable_dir(args.out_dir, "--out-dir")
+    except (ConversionError, datasets.DatasetError, OutputPathError) as err:
         sys.exit(f"error: {err}")
     print(f"measuring per-layer INT8 error on {len(debug)} images ...", flush=True)
     rows = layer_errors(model, hw, calib, debug)
@@ -120,7 +140,6 @@ def main(argv=None):
     if not args.keep_float:
         return
     worst = [r["tensor"] for r in rows[: args.keep_float]]
-    eval_spec = datasets.load_spec(args.dataset, args.data_dir, args.eval_split)
     name = os.path.splitext(os.path.basename(args.model))[0]
     results = []
     for label, keep in (("INT8 PTQ (all layers)", []), (f"INT8 PTQ, worst {len(worst)} in float", worst)):
@@ -133,7 +152,7 @@ def main(argv=None):
     content = converter.convert()
     atomic_write(float_path, content)
     results.insert(0, ("FP32", _miou(float_path, eval_spec, args.eval_limit), _latency(content, hw), len(content)))
-    n = args.eval_limit or len(eval_spec)
+    n = len(eval_spec)
     print(f"\n| model (float I/O, {hw[0]}x{hw[1]}) | mIoU ({args.eval_split}, {n} images) | latency ms (2 threads) "
           f"| size MB |")
     print("|---|---:|---:|---:|")

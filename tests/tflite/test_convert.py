@@ -174,3 +174,59 @@ def test_bad_inputs_exit_cleanly_without_partial_files(case, model, synthetic_di
 def test_empty_representative_set_is_an_error(spec):
     with pytest.raises(convert.ConversionError, match="empty"):
         convert.calibration_images(spec.subset([]), HW, 4)
+
+
+def _tiny_conv():
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((None, None, 3))
+    return keras.Model(inp, keras.layers.Conv2D(4, 3, padding="same")(inp))
+
+
+def test_int8_artifact_that_is_not_integer_is_refused(converted):
+    """An empty calibration set makes TF emit a float32 model; it must never be called INT8."""
+    tiny = _tiny_conv()
+    with pytest.raises(convert.ConversionError, match=r"int8-ptq: the converted model is not integer-only"):
+        convert.to_tflite(tiny, "int8-ptq", (32, 32), lambda: iter([]))
+    with pytest.raises(convert.ConversionError, match="not integer-only"):
+        convert.check_integer_only(convert.to_tflite(tiny, "fp32", (32, 32)))
+    out, _ = converted
+    convert.check_integer_only((out / "tiny_int8_ptq.tflite").read_bytes())  # the real INT8 artifact passes
+
+
+@pytest.mark.parametrize("case", ["zero_calibration", "negative_calibration", "zero_verify", "out_dir_is_file",
+                                  "out_dir_read_only", "truncated_calibration"])
+def test_bad_flags_and_files_are_one_line_errors_before_conversion(case, model, synthetic_dir, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_dir, data)
+    out = tmp_path / "out"
+    flags = {"zero_calibration": ["--num-calibration", "0"], "negative_calibration": ["--num-calibration", "-2"],
+             "zero_verify": ["--num-verify", "0"]}.get(case, ["--num-calibration", "100"])
+    if case == "out_dir_is_file":
+        out.write_text("keep")
+    if case == "out_dir_read_only":
+        out.mkdir()
+        out.chmod(0o555)
+    image = sorted((data / "train").iterdir())[3]
+    if case == "truncated_calibration":
+        image.write_bytes(image.read_bytes()[:200])
+    try:
+        result = _cli("--model", str(model[1]), "--precision", "fp32", "int8-ptq", "--input-size", *map(str, HW),
+                      "--data-dir", str(data), "--out-dir", str(out), *flags)
+    finally:
+        if case == "out_dir_read_only":
+            out.chmod(0o755)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr[-1500:]
+    last = result.stderr.strip().splitlines()[-1]
+    expected = {"zero_calibration": "error: --num-calibration 0: INT8 calibration needs at least 1 image",
+                "negative_calibration": "error: --num-calibration -2: INT8 calibration needs at least 1 image",
+                "zero_verify": "error: --num-verify 0: must be at least 1",
+                "out_dir_is_file": f"error: --out-dir {out}: is an existing file",
+                "out_dir_read_only": f"error: --out-dir {out}: directory is not writable",
+                "truncated_calibration": f"error: unreadable calibration image {image}: "}[case]
+    assert last.startswith(expected), last
+    if case == "out_dir_is_file":
+        assert out.read_text() == "keep"
+    else:
+        assert not out.exists() or not any(out.iterdir())
