@@ -219,8 +219,8 @@ def bounded_class_map(predictor, image, max_side=DEFAULT_MAX_SIDE):
 def load_predictor(path, scales=(1.0,), flip=False, threads=2):
     if threads is None or threads < 1:
         raise InferenceError(f"--threads {threads}: must be at least 1")
-    if not scales or any(not (0 < x <= 4) for x in scales):
-        raise InferenceError(f"--scales {' '.join(map(str, scales))}: each scale must be in (0, 4]")
+    if not scales or any(not x > 0 for x in scales):
+        raise InferenceError(f"--scales {' '.join(map(str, scales))}: every scale must be positive")
     if not os.path.isfile(path):
         raise InferenceError(f"model not found: {path}")
     if path.endswith(".tflite") or path.endswith(".onnx"):
