@@ -165,3 +165,23 @@ def test_8bit_grey_labels_decode_as_tensorflow_does(tmp_path):
     assert label.dtype == tf.uint8
     np.testing.assert_array_equal(label.numpy(), tf_decoded)
     np.testing.assert_array_equal(datasets.read_label(_label_spec(), str(path)), raw)
+
+
+def test_color_labels_decode_the_same_in_check_and_pipeline(tmp_path):
+    """A declared color dataset (classes.json "label_format": "color") maps colors to ids in both."""
+    import json
+
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    Image.fromarray(np.zeros((2, 3, 3), np.uint8)).save(tmp_path / "images" / "x.png")
+    colors = np.array([[[255, 0, 0], [0, 255, 0], [1, 2, 3]], [[0, 255, 0], [255, 0, 0], [255, 0, 0]]], np.uint8)
+    Image.fromarray(colors).save(tmp_path / "labels" / "x.png")
+    (tmp_path / "classes.json").write_text(json.dumps(
+        {"classes": ["red", "green"], "colors": [[255, 0, 0], [0, 255, 0]], "label_format": "color"}))
+    spec = datasets.folder(str(tmp_path))
+    assert datasets.check_files(spec) is spec
+    expected = [[0, 1, 255], [1, 0, 0]]
+    np.testing.assert_array_equal(datasets.read_label(spec, spec.label_paths[0]), expected)
+    np.testing.assert_array_equal(pipeline.decode_pair(spec.image_paths[0], spec.label_paths[0], spec)[1], expected)
