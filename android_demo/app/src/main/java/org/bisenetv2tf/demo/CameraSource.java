@@ -159,7 +159,13 @@ final class CameraSource {
             Integer facing = ch.get(CameraCharacteristics.LENS_FACING);
             sensorOrientation = orientation == null ? 0 : orientation;
             frontFacing = facing != null && facing == CameraCharacteristics.LENS_FACING_FRONT;
-            size = chooseSize(map.getOutputSizes(ImageFormat.YUV_420_888), map.getOutputSizes(SurfaceTexture.class));
+            Size[] yuv = map == null ? null : map.getOutputSizes(ImageFormat.YUV_420_888);
+            Size[] previewSizes = map == null ? null : map.getOutputSizes(SurfaceTexture.class);
+            if (yuv == null || yuv.length == 0 || previewSizes == null) {
+                errors.onCameraError("The camera offers no YUV_420_888 output");
+                return;
+            }
+            size = chooseSize(yuv, previewSizes);
             reader = ImageReader.newInstance(size.getWidth(), size.getHeight(), ImageFormat.YUV_420_888, 2);
             reader.setOnImageAvailableListener(new ImageReader.OnImageAvailableListener() {
                 @Override
