@@ -70,6 +70,7 @@ def save(state, out_dir, model):
     old = state.get("checkpoint")
     slot = SLOTS[1] if old == SLOTS[0] else SLOTS[0]
     shutil.rmtree(os.path.join(root, slot), ignore_errors=True)
+    model.optimizer.build(model.trainable_variables)  # slots exist even before the first step
     tf.train.Checkpoint(model=model, optimizer=model.optimizer).write(os.path.join(root, slot, "ckpt"))
     state["checkpoint"] = slot
     state["format"] = FORMAT

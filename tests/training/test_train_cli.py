@@ -1,4 +1,5 @@
-"""The fit CLI end to end on tiny synthetic data: train, kill -9 + resume, NaN stop,
+"""The fit CLI end to end on tiny synthetic data: train, kill -9 + resume, re-run of a
+finished run, SIGTERM + commit + resume on a fresh clone, NaN stops, flag checks,
 evaluate/predict CLIs, and two local MultiWorkerMirroredStrategy workers."""
 import csv
 import json
@@ -22,7 +23,7 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"}
 def _train_cmd(data, out, *extra):
     return [sys.executable, "-m", "training.train", "--data-dir", str(data), "--out-dir", str(out),
             "--batch-size", "2", "--crop", "64", "64", "--steps-per-epoch", "3", "--warmup-steps", "1",
-            "--log-every", "1", "--val-batch-size", "2", "--seed", "0", *extra]
+            "--log-every", "1", "--val-batch-size", "2", "--seed", "0", "--precision", "float32", *extra]
 
 
 def _epochs_logged(out):
@@ -54,6 +55,17 @@ def test_train_kill9_resume_evaluate_predict(synthetic_dir, tmp_path):
     model = keras.models.load_model(out / "model.keras", compile=False)
     assert len(model.outputs) == 1 and model.outputs[0].shape[-1] == 7
 
+    # re-running the finished run leaves it alone; other run flags are refused by name
+    before = {n: (out / n).stat().st_mtime_ns for n in ("model.keras", "checkpoints/best.keras", "log.csv")}
+    again = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "is complete (3 epochs, 9 steps" in again.stdout, again.stderr[-2000:]
+    assert {n: (out / n).stat().st_mtime_ns for n in before} == before
+    other = subprocess.run(_train_cmd(synthetic_dir, out, "--epochs", "3", "--lr", "0.5"), cwd=REPO, env=ENV,
+                           capture_output=True, text=True, timeout=300)
+    assert other.returncode != 0 and "Traceback" not in other.stderr
+    assert "other flags: --lr (run: None, now: 0.5)" in other.stderr.strip().splitlines()[-1]
+    assert {n: (out / n).stat().st_mtime_ns for n in before} == before
+
     report = tmp_path / "val.json"
     ev = subprocess.run([sys.executable, "-m", "training.evaluate", "--model", str(out / "model.keras"),
                          "--data-dir", str(synthetic_dir), "--split", "val", "--json", str(report), "--flip"],
@@ -83,6 +95,68 @@ def test_nan_loss_stops_with_clear_message(synthetic_dir, tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: loss became nan") and "Traceback" not in result.stderr
     assert not (out / "model.keras").exists()
+
+
+def test_non_finite_weights_stop_before_anything_is_saved(synthetic_dir, tmp_path):
+    # at LR 1e6 the loss can stay finite while weights overflow: the weight check must catch it
+    out = tmp_path / "huge"
+    result = subprocess.run(_train_cmd(synthetic_dir, out, "--epochs", "2", "--lr", "1e6", "--warmup-steps", "0"),
+                            cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0, result.stdout[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "became" in last and "Traceback" not in result.stderr, last
+    assert not (out / "model.keras").exists() and not (out / "state").exists()
+
+
+def _lr_by_step(text):
+    return {tuple(line.split(":")[0].split()[1::2]): line.split(" lr ")[1].split()[0]
+            for line in text.splitlines() if line.startswith("epoch ") and " step " in line}
+
+
+def test_sigterm_commits_state_and_a_fresh_clone_resumes_it(synthetic_dir, tmp_path):
+    env = {**ENV, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    straight = subprocess.run(_train_cmd(synthetic_dir, tmp_path / "straight", "--epochs", "3"), cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=600)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+
+    project = tmp_path / "project"
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("/runs/\n")
+    cmd = _train_cmd(synthetic_dir, project / "runs" / "r", "--epochs", "3", "--commit-state-every", "5")
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("epoch 1 step 1"):
+            proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    text = "".join(seen)
+    assert proc.returncode == 0, text[-3000:]
+    assert "stopped after epoch 1 of 3 (SIGTERM)" in text and "committed the run state (epoch 1, step 3)" in text
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True)
+    assert (clone / "runs" / "r" / "state" / "state.json").is_file()
+    resumed = subprocess.run(_train_cmd(synthetic_dir, clone / "runs" / "r", "--epochs", "3"), cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming after epoch 1 (step 3)" in resumed.stdout
+    lrs = _lr_by_step(resumed.stdout)
+    assert sorted(lrs) == [(e, s) for e in ("2", "3") for s in ("1", "2", "3")]
+    assert lrs == {k: v for k, v in _lr_by_step(straight.stdout).items() if k[0] != "1"}
+    final = [json.loads((d / "state" / "state.json").read_text()) for d in (tmp_path / "straight", clone / "runs" / "r")]
+    assert [s["step"] for s in final] == [9, 9] and all(s["complete"] for s in final)
+
+
+def test_numeric_flags_are_checked_up_front(synthetic_dir, tmp_path):
+    for extra, flag in ((["--steps-per-epoch", "-1"], "--steps-per-epoch"), (["--crop", "0", "0"], "--crop"),
+                        (["--lr", "nan"], "--lr"), (["--scale-range", "2", "1"], "--scale-range"),
+                        (["--momentum", "1.5"], "--momentum"), (["--commit-state-every", "-1"], "--commit-state-every")):
+        result = subprocess.run(_train_cmd(synthetic_dir, tmp_path / "o", "--epochs", "1", *extra), cwd=REPO,
+                                env=ENV, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and flag + " must be" in result.stderr, (extra, result.stderr[-500:])
+    assert not (tmp_path / "o").exists()
 
 
 def test_bad_data_exits_with_one_line(tmp_path, synthetic_dir):

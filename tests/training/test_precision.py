@@ -1,0 +1,28 @@
+"""--precision auto: bf16 only where the CPU has it in hardware; QAT always float32."""
+import pytest
+
+from training import precision
+
+
+def test_auto_picks_bf16_only_with_hardware_bf16():
+    assert precision.choose("auto", flags={"avx2", "avx512_bf16"})[0] == "mixed_bfloat16"
+    assert precision.choose("auto", flags={"avx2", "amx_bf16"})[0] == "mixed_bfloat16"
+    policy, why = precision.choose("auto", flags={"avx2", "fma", "avx512f"})
+    assert policy == "float32" and "lacks avx512_bf16 and amx_bf16" in why
+
+
+def test_explicit_choice_and_qat():
+    assert precision.choose("float32", flags={"avx512_bf16"}) == ("float32", "float32 (as requested)")
+    assert precision.choose("mixed_bfloat16", flags=set())[0] == "mixed_bfloat16"
+    assert precision.choose("auto", qat=True, flags={"avx512_bf16"})[0] == "float32"
+    with pytest.raises(ValueError, match="cannot be used with --qat"):
+        precision.choose("mixed_bfloat16", qat=True)
+    with pytest.raises(ValueError, match="--precision must be one of"):
+        precision.choose("fp8")
+
+
+def test_cpu_flags_reads_cpuinfo(tmp_path):
+    path = tmp_path / "cpuinfo"
+    path.write_text("model name\t: Test CPU\nflags\t\t: fpu avx2 amx_bf16\n\nmodel name\t: Test CPU\n")
+    assert precision.cpu_flags(str(path)) == ("Test CPU", {"fpu", "avx2", "amx_bf16"})
+    assert precision.cpu_flags(str(tmp_path / "missing")) == ("unknown", set())

@@ -1,0 +1,121 @@
+"""Run state: save/restore round trip, slot alternation, finiteness guard, git commit."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from training import run_state
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+
+
+def _model(seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "mse")
+    return model
+
+
+def _train(model, steps=3):
+    x = np.random.default_rng(1).random((steps * 2, 3), np.float32)
+    model.fit(x, x[:, :1], batch_size=2, epochs=1, verbose=0)
+
+
+def test_save_restore_round_trip_with_momentum_and_step(tmp_path):
+    model = _model()
+    _train(model)
+    state = {"epoch": 1, "step": 3, "epochs": 5}
+    run_state.save(state, str(tmp_path), model)
+    assert run_state.read(str(tmp_path))["checkpoint"] == "a"
+
+    fresh = _model(seed=1)
+    run_state.restore(run_state.read(str(tmp_path)), str(tmp_path), fresh)
+    assert int(fresh.optimizer.iterations.numpy()) == 3
+    for a, b in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(model.optimizer.variables, fresh.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # the two continue identically
+    _train(model)
+    _train(fresh)
+    for a, b in zip(model.get_weights(), fresh.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_slots_alternate_and_one_is_left_at_rest(tmp_path):
+    model = _model()
+    state = {"epoch": 0, "step": 0, "epochs": 2}
+    root = tmp_path / "state"
+    for expected in ("a", "b", "a"):
+        run_state.save(state, str(tmp_path), model)
+        assert state["checkpoint"] == expected
+        assert sorted(p.name for p in root.iterdir()) == sorted([expected, "state.json"])
+
+
+def test_a_half_written_free_slot_does_not_break_the_state(tmp_path):
+    model = _model()
+    state = {"epoch": 1, "step": 3, "epochs": 2}
+    run_state.save(state, str(tmp_path), model)
+    (tmp_path / "state" / "b").mkdir()  # a kill in the middle of the next write
+    (tmp_path / "state" / "b" / "ckpt.index").write_bytes(b"\0" * 7)
+    fresh = _model(seed=1)
+    run_state.restore(run_state.read(str(tmp_path)), str(tmp_path), fresh)
+    np.testing.assert_array_equal(fresh.get_weights()[0], model.get_weights()[0])
+    run_state.save(state, str(tmp_path), model)  # the next save overwrites the broken slot
+    assert state["checkpoint"] == "b"
+
+
+def test_unreadable_or_foreign_state_names_the_file(tmp_path):
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "state.json").write_text("{trunc")
+    with pytest.raises(ValueError, match=r"state\.json: unreadable run state.*--restart"):
+        run_state.read(str(tmp_path))
+    (tmp_path / "state" / "state.json").write_text(json.dumps({"format": 99}))
+    with pytest.raises(ValueError, match="format 99"):
+        run_state.read(str(tmp_path))
+    assert run_state.read(str(tmp_path / "none")) is None
+
+
+def test_check_finite_on_weights_and_losses():
+    model = _model()
+    run_state.check_finite(model, {"loss": 1.0, "val_loss": 2.0, "val_miou": 0.5})
+    with pytest.raises(run_state.NonFiniteError, match="val_loss became nan"):
+        run_state.check_finite(model, {"loss": 1.0, "val_loss": float("nan")})
+    weights = model.get_weights()
+    weights[0][0, 0] = np.inf
+    weights[2][1, 0] = np.nan
+    model.set_weights(weights)
+    with pytest.raises(run_state.NonFiniteError, match="2 weights became NaN or inf"):
+        run_state.check_finite(model)
+
+
+def test_git_commit_commits_only_its_paths(tmp_path, monkeypatch):
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / ".gitignore").write_text("/runs/\n")
+    (repo / "other.txt").write_text("staged by someone else\n")
+    subprocess.run(["git", "-C", str(repo), "add", ".gitignore", "other.txt"], check=True)
+    state = repo / "runs" / "r" / "state"
+    (state / "a").mkdir(parents=True)
+    (state / "a" / "ckpt.index").write_text("x")
+    (state / "state.json").write_text("{}")
+    assert run_state.git_commit([str(state)], "state 1")
+    os.rename(state / "a", state / "b")  # the next save moves to the other slot
+    assert run_state.git_commit([str(state)], "state 2")
+    tracked = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD"], capture_output=True, text=True).stdout.split()
+    assert tracked == ["runs/r/state/b/ckpt.index", "runs/r/state/state.json"]
+    staged = subprocess.run(["git", "-C", str(repo), "diff", "--cached", "--name-only"], capture_output=True,
+                            text=True).stdout.split()
+    assert staged == [".gitignore", "other.txt"]  # left staged, not swept into the state commit
+
+
+def test_git_commit_outside_a_repo_warns_and_returns_false(tmp_path, capsys):
+    (tmp_path / "state").mkdir()
+    assert not run_state.git_commit([str(tmp_path / "state")], "m")
+    assert "warning: could not commit the run state" in capsys.readouterr().out
