@@ -370,10 +370,10 @@ POM
             || { tail -20 "$dir/mvn-sdk.log"; return 1; }
     fi
     ln -sf "$jar" "$dir/deps/"
-    # the APK's own compiled resources, manifest and assets (binary resources mode)
+    # the APK itself: its compiled resources, manifest and assets (binary resources mode)
     cat > "$dir/config/com/android/tools/test_config.properties" <<PROPS
 android_merged_manifest=$BUILD/AndroidManifest.xml
-android_resource_apk=$BUILD/resources.apk
+android_resource_apk=$APK
 android_merged_assets=$BUILD/assets
 android_custom_package=$PACKAGE
 PROPS

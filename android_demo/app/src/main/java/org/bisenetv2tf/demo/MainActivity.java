@@ -45,6 +45,12 @@ public final class MainActivity extends Activity {
     private static final int REQUEST_PICTURE = 2;
     private static final int MAX_PICTURE_SIDE = 1280;
 
+    /**
+     * Replaces the TFLite interpreter in JVM tests (Robolectric), where TFLite's Android-only
+     * JNI library cannot load; null in the app.
+     */
+    static SegmentationController.EngineFactory engineFactoryForTests;
+
     private final Delegate[] delegates = Delegate.values();
     private ExecutorService worker;
     private SegmentationController controller;
@@ -92,8 +98,10 @@ public final class MainActivity extends Activity {
             }
         });
         int cores = Runtime.getRuntime().availableProcessors();
-        controller = new SegmentationController(worker, new TfLiteEngineFactory(getAssets()),
-                new AssetModelFiles(getAssets()), new UiListener(), cores);
+        SegmentationController.EngineFactory engines = engineFactoryForTests != null ? engineFactoryForTests
+                : new TfLiteEngineFactory(getAssets());
+        controller = new SegmentationController(worker, engines, new AssetModelFiles(getAssets()), new UiListener(),
+                cores);
         camera = new CameraSource(this, (TextureView) findViewById(R.id.preview), controller,
                 new CameraSource.ErrorCallback() {
                     @Override
