@@ -102,6 +102,7 @@ for tool in aapt2:aapt zipalign:zipalign apksigner:apksigner dexdump:dexdump mvn
 done
 [[ -f "$FRAMEWORK_RES" ]] || need_pkgs+=(android-framework-res)
 [[ -f /usr/share/java/junit4.jar && -f /usr/share/java/hamcrest-core.jar ]] || need_pkgs+=(junit4)
+if [[ "$MODE" == "check" ]] && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then need_pkgs+=(python3-venv); fi
 if ((${#need_pkgs[@]})); then
     step "installing Debian packages: ${need_pkgs[*]}"
     SUDO=""
@@ -400,7 +401,13 @@ VENV="$CACHE/tflite-$TFLITE-venv"
 runtime_check() {
     if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import tflite_runtime" 2>/dev/null; then
         rm -rf "$VENV"
-        python3 -m venv "$VENV" || return 1
+        # tflite-runtime 2.14.0 has wheels for CPython 3.8-3.11
+        local py
+        for py in python3.11 python3.10 python3.9 python3; do
+            if "$py" -c 'import venv' 2>/dev/null; then break; fi
+        done
+        echo "virtualenv from $("$py" --version 2>&1)"
+        "$py" -m venv "$VENV" || return 1
         "$VENV/bin/pip" install -q --disable-pip-version-check "tflite-runtime==$TFLITE" "numpy<2" || return 1
     fi
     local images=("$HERE"/tools/fixtures/*.png)
