@@ -84,7 +84,7 @@ def reference(args):
             out[f"input::{key}"] = x
             out[f"valid::{key}"] = np.array([rh, rw], np.int32)
             out[f"default::{key}"] = run(it, x)
-            if ref_it is not None and i < args.reference_images:
+            if ref_it is not None and (args.reference_images is None or i < args.reference_images):
                 out[f"ref::{key}"] = run(ref_it, x)
         print(f"reference: {model} on {len(images)} images")
     np.savez_compressed(args.out, **out)
@@ -144,8 +144,9 @@ def main(argv=None):
     r = sub.add_parser("reference", help="project LiteRT: inputs + outputs to an .npz")
     r.add_argument("--assets", required=True)
     r.add_argument("--images", nargs="+", required=True)
-    r.add_argument("--reference-images", type=int, default=1,
-                   help="images per INT8 model also run with the (slow) reference kernels")
+    r.add_argument("--reference-images", type=int, default=None,
+                   help="how many images per INT8 model also run with the (slower) reference kernels "
+                        "(default: all)")
     r.add_argument("--out", required=True)
     c = sub.add_parser("compare", help="tflite-runtime: run the saved inputs and compare")
     c.add_argument("--assets", required=True)
