@@ -61,15 +61,20 @@ def int8_speedup(threads=2, runs=10):
     return {"fp32_ms": fp32, "int8_ms": int8, "ratio": int8 / fp32}
 
 
-def report(threads=2, runs=10):
-    """Markdown lines: CPU flags and the INT8/FP32 ratio of the control conv."""
+def cpu_line():
+    """One line: the CPU's name and which of FLAGS it has and lacks."""
     name, flags = isa_flags()
     present = [f for f, ok in flags.items() if ok]
     missing = [f for f, ok in flags.items() if not ok]
+    return (f"CPU: {name}; has {', '.join(present) or 'none of ' + ', '.join(FLAGS)}"
+            + (f"; lacks {', '.join(missing)}" if missing else ""))
+
+
+def report(threads=2, runs=10):
+    """Markdown lines: CPU flags and the INT8/FP32 ratio of the control conv."""
     speed = int8_speedup(threads, runs)
     return [
-        f"CPU: {name}; has {', '.join(present) or 'none of ' + ', '.join(FLAGS)}"
-        + (f"; lacks {', '.join(missing)}" if missing else ""),
+        cpu_line(),
         f"Control (one 3x3 128->1024 + 1x1 conv at 48x60, {threads} threads): TFLite FP32 "
         f"{speed['fp32_ms']:.1f} ms, INT8 {speed['int8_ms']:.1f} ms, ratio {speed['ratio']:.2f}",
     ]

@@ -39,7 +39,7 @@ def main(argv=None):
         for _ in range(a.batches):
             next(it)
         rate = a.batches * a.batch_size / (time.perf_counter() - t0)
-        rows.append((f"tf.data pipeline alone ({'cached decode' if cache else 'decode every image'})", rate))
+        rows.append((f"tf.data pipeline alone ({'files cached in memory' if cache else 'files read from disk'})", rate))
     from training.losses import OhemCrossEntropy
     import tf_keras as keras
 
