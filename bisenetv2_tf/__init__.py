@@ -3,12 +3,47 @@
 Importing this package sets ``TF_USE_LEGACY_KERAS=1`` so that ``tf.keras`` (used by
 tensorflow-model-optimization) resolves to ``tf_keras`` (Keras 2). Import it before
 TensorFlow.
+
+It also keeps TensorFlow's C++ log lines (oneDNN notes, "Could not find cuda drivers",
+"failed call to cuInit") off the terminal: ``TF_CPP_MIN_LOG_LEVEL`` defaults to 3, and
+file descriptor 2 points at /dev/null only while ``import tensorflow`` runs here (those
+lines come from absl before it reads any setting), restored right after, also on error.
+Python exceptions and the CLIs' own ``error: ...`` lines are unaffected.
+``BISENETV2_VERBOSE=1`` leaves both alone, so TensorFlow logs as it does by default.
 """
 import os
 import sys
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+VERBOSE = os.environ.get("BISENETV2_VERBOSE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with fd 2 on /dev/null; restore fd 2 however the import ends."""
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2: import as is
+        import tensorflow  # noqa: F401
+
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+if not VERBOSE:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 if "tensorflow" in sys.modules and "keras" in sys.modules and "tf_keras" not in sys.modules:
     import warnings
@@ -18,6 +53,9 @@ if "tensorflow" in sys.modules and "keras" in sys.modules and "tf_keras" not in 
         "Keras 3 and quantization-aware training will fail. Import bisenetv2_tf first.",
         stacklevel=2,
     )
+
+if not VERBOSE:
+    _import_tensorflow_quietly()
 
 from bisenetv2_tf.bisenetv1 import bisenetv1  # noqa: E402
 from bisenetv2_tf.model import (  # noqa: E402

@@ -1,0 +1,102 @@
+"""Quiet by default: no TensorFlow C++ log lines on stderr unless BISENETV2_VERBOSE=1.
+
+The lines (oneDNN note, "Could not find cuda drivers", "failed call to cuInit") come from
+absl during ``import tensorflow`` and from device setup; ``bisenetv2_tf/__init__.py``
+points fd 2 at /dev/null during that import only and sets TF_CPP_MIN_LOG_LEVEL=3 if unset.
+"""
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+NOISE = ("cuInit", "oneDNN", "cuda_platform", "cudart_stub", "cpu_feature_guard", "I0000", "E0000",
+         "absl::InitializeLog")
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "BISENETV2_VERBOSE")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.update(extra)
+    return env
+
+
+def _run(args, env, cwd=REPO):
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _noise(stderr):
+    return [line for line in stderr.splitlines() if any(m in line for m in NOISE)]
+
+
+def test_help_of_train_and_evaluate_is_quiet():
+    for module in ("training.train", "training.evaluate"):
+        r = _run(["-m", module, "--help"], _env())
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith(f"usage: python -m {module}")
+        assert _noise(r.stderr) == [], r.stderr
+        assert r.stderr == ""
+
+
+def test_device_setup_is_quiet_and_own_errors_still_reach_stderr():
+    # Listing devices is where "failed call to cuInit" appears on a machine without a GPU.
+    code = ("import bisenetv2_tf, sys, tensorflow as tf; tf.config.list_physical_devices(); "
+            "tf.zeros([2]) + 1; sys.exit('error: --flag: own message')")
+    r = _run(["-c", code], _env())
+    assert r.returncode == 1
+    assert r.stderr == "error: --flag: own message\n"
+
+
+def test_python_exception_after_import_still_reaches_stderr():
+    r = _run(["-c", "import bisenetv2_tf\nraise RuntimeError('boom after import')"], _env())
+    assert r.returncode == 1
+    assert "Traceback" in r.stderr and "RuntimeError: boom after import" in r.stderr
+
+
+def _fake_tensorflow(tmp_path):
+    """A ``tensorflow`` that writes to fd 2 the way absl does, then fails to import."""
+    pkg = tmp_path / "tensorflow"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import os\nos.write(2, b'I0000 fake absl line on fd 2\\n')\nraise ImportError('fake tensorflow is broken')\n")
+    return str(tmp_path)
+
+
+def test_fd2_restored_when_tensorflow_import_fails(tmp_path):
+    fake = _fake_tensorflow(tmp_path)
+    code = ("import sys\ntry:\n    import bisenetv2_tf\nexcept ImportError as e:\n"
+            "    print('caught:', e, file=sys.stderr, flush=True)\n"
+            "import os\nos.write(2, b'fd 2 works again\\n')\nraise SystemExit('error: after')\n")
+    r = _run(["-c", code], _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)])), cwd=tmp_path)
+    assert r.returncode == 1
+    assert "fake absl line" not in r.stderr
+    assert r.stderr.splitlines() == ["caught: fake tensorflow is broken", "fd 2 works again", "error: after"]
+
+    # Uncaught, the import error itself is printed with its traceback.
+    r = _run(["-c", "import bisenetv2_tf"], _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)])), cwd=tmp_path)
+    assert r.returncode == 1
+    assert "ImportError: fake tensorflow is broken" in r.stderr
+    assert "fake absl line" not in r.stderr
+
+
+def test_verbose_leaves_fd2_alone(tmp_path):
+    fake = _fake_tensorflow(tmp_path)
+    r = _run(["-c", "import bisenetv2_tf"],
+             _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)]), BISENETV2_VERBOSE="1"), cwd=tmp_path)
+    assert r.returncode == 1
+    assert "I0000 fake absl line on fd 2" in r.stderr
+    assert "ImportError: fake tensorflow is broken" in r.stderr
+
+
+def test_verbose_brings_tensorflow_lines_back():
+    # What plain TensorFlow prints on this machine, if anything, must come back with BISENETV2_VERBOSE=1.
+    bare = _run(["-c", "import os; os.environ['TF_USE_LEGACY_KERAS'] = '1'; import tensorflow"], _env())
+    assert bare.returncode == 0, bare.stderr
+    markers = {m for m in NOISE if m in bare.stderr}
+    r = _run(["-m", "training.train", "--help"], _env(BISENETV2_VERBOSE="1"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: python -m training.train")
+    assert {m for m in NOISE if m in r.stderr} >= markers
+    quiet = _run(["-m", "training.train", "--help"], _env())
+    assert quiet.stdout == r.stdout
