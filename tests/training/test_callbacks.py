@@ -1,35 +1,21 @@
-"""BestCheckpoint: considers validated epochs only."""
+"""NanGuard stops at the first non-finite loss, before the epoch ends."""
 import numpy as np
+import pytest
 import tf_keras as keras
 
-from training.callbacks import BestCheckpoint
+from training.callbacks import NanGuard, NaNLossError
 
 
-class FakeValidation(keras.callbacks.Callback):
-    """Puts a scripted val_miou into the logs of validated epochs (before checkpoints run)."""
-
-    def __init__(self, scores):
-        super().__init__()
-        self.scores = scores
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch in self.scores:
-            logs["val_miou"] = self.scores[epoch]
-
-
-def test_best_checkpoint_skips_unvalidated_epochs(tmp_path):
+def test_nan_guard_stops_in_the_step_the_loss_breaks():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    model.compile("sgd", "mse")
-    saved = []
+    model.compile(keras.optimizers.SGD(1e30), "mse")
+    ends = []
 
-    class Recorder(BestCheckpoint):
-        def _save_model(self, epoch, batch, logs):
-            saved.append(epoch)
-            super()._save_model(epoch, batch, logs)
+    class EpochEnds(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            ends.append(epoch)
 
-    path = tmp_path / "best.keras"
-    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
-    model.fit(x, y, epochs=6, verbose=0,
-              callbacks=[FakeValidation({1: 0.3, 3: 0.2, 5: 0.4}), Recorder(str(path), "val_miou")])
-    assert saved == [1, 3, 5]  # reached on validated epochs only (ModelCheckpoint warns on the others)
-    assert path.exists()
+    x = np.full((64, 2), 1e10, np.float32)
+    with pytest.raises(NaNLossError, match=r"loss became (nan|inf) at step \d+ of this epoch"):
+        model.fit(x, x[:, :1], batch_size=1, epochs=1, verbose=0, callbacks=[NanGuard(), EpochEnds()])
+    assert ends == []  # no epoch-end callback (checkpoint) ran with the broken weights

@@ -119,3 +119,33 @@ def test_git_commit_outside_a_repo_warns_and_returns_false(tmp_path, capsys):
     (tmp_path / "state").mkdir()
     assert not run_state.git_commit([str(tmp_path / "state")], "m")
     assert "warning: could not commit the run state" in capsys.readouterr().out
+
+
+class FakeValidation(keras.callbacks.Callback):
+    """Puts a scripted val_miou into the logs of validated epochs (before the state callback)."""
+
+    def __init__(self, scores):
+        super().__init__()
+        self.scores = scores
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch in self.scores:
+            logs["val_miou"] = self.scores[epoch]
+
+
+def test_callback_keeps_best_across_resume_and_saves_state_each_epoch(tmp_path, monkeypatch):
+    saved = []
+    real_save = run_state.save_model
+    monkeypatch.setattr(run_state, "save_model", lambda m, p: (saved.append(os.path.basename(p)), real_save(m, p)))
+    model = _model()
+    # as after a resume: an earlier machine saw 0.35 at epoch 2
+    state = {"epoch": 0, "step": 0, "epochs": 6, "best": {"monitor": "val_miou", "value": 0.35, "epoch": 2}}
+    paths = {"last": str(tmp_path / "last.keras"), "best": str(tmp_path / "best.keras")}
+    callback = run_state.RunStateCallback(state, str(tmp_path), "val_miou", paths)
+    x = np.ones((4, 3), np.float32)
+    model.fit(x, x[:, :1], batch_size=2, epochs=6, verbose=0,
+              callbacks=[FakeValidation({1: 0.3, 3: 0.2, 5: 0.4}), callback])
+    assert saved == ["last.keras"] * 5 + ["best.keras", "last.keras"]  # 0.3 and 0.2 do not beat 0.35
+    assert state["best"] == {"monitor": "val_miou", "value": 0.4, "epoch": 6}
+    on_disk = run_state.read(str(tmp_path))
+    assert on_disk["epoch"] == 6 and on_disk["step"] == 12 and on_disk["complete"] and on_disk["best"]["epoch"] == 6
