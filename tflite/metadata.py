@@ -67,11 +67,6 @@ def build(model_name, precision, input_detail, output_detail, output_kind, norma
     }
 
 
-def write(meta, path):
-    with open(path, "w") as f:
-        json.dump(meta, f, indent=1)
-
-
 def read(path):
     with open(path) as f:
         meta = json.load(f)

@@ -139,13 +139,6 @@ def quantize(model):
     return qat, report
 
 
-def _range_variables(qat_model):
-    """The moving-average (activation/output) range variables of a QAT model."""
-    return [v for v in qat_model.non_trainable_variables
-            if v.shape.rank == 0 and v.name.split("/")[-1].split(":")[0].endswith(("_min", "_max"))
-            and "kernel" not in v.name.split("/")[-1] and "weights" not in v.name.split("/")[-1]]
-
-
 def calibrate(qat_model, images):
     """Initialise every activation range from data instead of TFMOT's ±6.
 

@@ -124,9 +124,9 @@ def camvid(data_dir, split, class_file=None, ignore_index=None):
     if os.path.isfile(class_file):
         names, colors, ignore, _ = read_class_file(class_file)
     else:
-        from training.camvid_classes import CAMVID_CLASSES, CAMVID_COLORS
+        from training.camvid_classes import CAMVID_CLASSES, CAMVID_COLORS, CAMVID_IGNORE
 
-        names, colors, ignore = CAMVID_CLASSES, CAMVID_COLORS, 11
+        names, colors, ignore = CAMVID_CLASSES, CAMVID_COLORS, CAMVID_IGNORE
     if ignore_index is not None:
         ignore = ignore_index
     return DatasetSpec(

@@ -108,11 +108,9 @@ def eval_parser(image, label, ignore_index, norm=CITYSCAPES, multiple=32):
     return image, label
 
 
-def _files(spec, shuffle, seed):
-    ds = tf.data.Dataset.from_tensor_slices((list(spec.image_paths), list(spec.label_paths)))
-    if shuffle:
-        ds = ds.shuffle(len(spec), seed=seed, reshuffle_each_iteration=True)
-    return ds
+def _files(spec):
+    """(image path, label path) in file order."""
+    return tf.data.Dataset.from_tensor_slices((list(spec.image_paths), list(spec.label_paths)))
 
 
 def train_dataset(spec, batch_size, cfg=AugmentConfig(), seed=None, cache=False, norm=CITYSCAPES,
@@ -165,7 +163,7 @@ def eval_dataset(spec, batch_size=1, norm=CITYSCAPES, cache=False):
 
     ``batch_size > 1`` needs images of one size (e.g. CamVid).
     """
-    ds = _files(spec, False, None)
+    ds = _files(spec)
     ds = ds.map(lambda i, l: decode_pair(i, l, spec), num_parallel_calls=AUTOTUNE)
     if cache:
         ds = ds.cache()

@@ -46,6 +46,20 @@ def test_eval_pads_to_multiple_of_32_with_ignore(tmp_path):
     assert (y.numpy()[0, :40, :70] == 1).all() and (y.numpy()[0, 40:] == 255).all()
 
 
+def test_eval_dataset_is_in_file_order(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "val").mkdir()
+    (tmp_path / "valannot").mkdir()
+    for k, name in enumerate(["a.png", "b.png", "c.png", "d.png", "e.png"]):
+        Image.fromarray(np.full((32, 32, 3), 40 * k, np.uint8)).save(tmp_path / "val" / name)
+        Image.fromarray(np.full((32, 32), k, np.uint8)).save(tmp_path / "valannot" / name)
+    spec = datasets.camvid(str(tmp_path), "val", ignore_index=255)
+    for _ in range(2):  # the same order on every pass
+        firsts = [int(y.numpy()[0, 0, 0]) for _, y in pipeline.eval_dataset(spec)]
+        assert firsts == [0, 1, 2, 3, 4]
+
+
 def test_decode_applies_label_lut(tmp_path):
     from PIL import Image
 
