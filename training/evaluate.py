@@ -1,4 +1,4 @@
-"""Evaluate a .keras or .tflite model at full resolution: per-class IoU, mIoU, pixel accuracy.
+r"""Evaluate a .keras, .h5, .tflite or .onnx model at full resolution: per-class IoU, mIoU, pixel accuracy.
 
   python -m training.evaluate --model models/camvid/bisenetv2.keras \
       --data-dir ../shared/data/camvid --split val --json val.json [--flip] [--scales 0.75 1 1.25]

@@ -1,4 +1,4 @@
-"""Segment image(s) with a .keras or .tflite model; write colored masks and overlays.
+r"""Segment image(s) with a .keras, .h5, .tflite or .onnx model; write colored masks and overlays.
 
   python -m training.predict --model models/camvid/bisenetv2_int8_qat.tflite \
       --out-dir preds/ IMAGE [IMAGE ...]
@@ -35,7 +35,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m training.predict", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("images", nargs="+")
-    p.add_argument("--model", required=True)
+    p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--class-file", help="classes.json for the colors")
     p.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay")

@@ -187,6 +187,17 @@ def test_large_images_are_predicted_at_max_side_and_scored_at_label_size(models,
     assert seen[-1] == (192, 256, 3)  # 0: no cap
 
 
+def test_help_names_every_model_format(capsys):
+    with pytest.raises(SystemExit) as e:
+        evaluate.main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m training.evaluate")
+    assert "Evaluate a .keras, .h5, .tflite or .onnx model" in out
+    assert ".keras or .tflite model" not in out
+    assert "bisenetv2.keras \\\n      --data-dir" in out  # the example keeps its line break
+
+
 def test_cli_exit_code_and_no_traceback(models, data, tmp_path):
     result = subprocess.run([sys.executable, "-m", "training.evaluate", "--model", str(models / "four.keras"),
                              "--data-dir", str(data), "--limit", "-1", "--json", str(tmp_path / "m.json")],

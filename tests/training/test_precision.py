@@ -26,3 +26,16 @@ def test_cpu_flags_reads_cpuinfo(tmp_path):
     path.write_text("model name\t: Test CPU\nflags\t\t: fpu avx2 amx_bf16\n\nmodel name\t: Test CPU\n")
     assert precision.cpu_flags(str(path)) == ("Test CPU", {"fpu", "avx2", "amx_bf16"})
     assert precision.cpu_flags(str(tmp_path / "missing")) == ("unknown", set())
+
+
+def test_mixed_precision_is_an_alias_and_no_example_uses_it():
+    from conftest import REPO
+    from training import train
+
+    base = ["--data-dir", "d", "--out-dir", "o"]
+    assert train.parse_args(base).precision == "auto"
+    assert train.parse_args(base + ["--precision", "float32"]).precision == "float32"
+    assert train.parse_args(base + ["--mixed-precision"]).precision == "mixed_bfloat16"
+    readme = (REPO / "README.md").read_text()
+    assert "--precision auto" in readme
+    assert "--mixed-precision" not in readme and "--mixed-precision" not in train.__doc__

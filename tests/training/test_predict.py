@@ -34,6 +34,16 @@ def _main(*args):
     return None
 
 
+def test_help_names_every_model_format(capsys):
+    with pytest.raises(SystemExit) as e:
+        predict.main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "Segment image(s) with a .keras, .h5, .tflite or .onnx model" in out
+    assert "bisenetv2_int8_qat.tflite \\\n      --out-dir" in out  # the example keeps its line break
+    assert "--model MODEL" in out and ".keras, .h5, .tflite or .onnx model" in out.split("--model MODEL", 2)[2]
+
+
 def test_writes_complete_masks_and_nothing_else(model_path, image_path, tmp_path):
     out = tmp_path / "new" / "preds"
     assert _main("--model", model_path, "--out-dir", out, image_path) is None
