@@ -9,6 +9,7 @@ import tf_keras as keras
 
 from bisenetv2_tf.layers import batch_norm, conv, conv_bn_relu
 from bisenetv2_tf.model import OUTPUTS, _check_input_shape, _output_head
+from bisenetv2_tf.names import BISENETV1
 from bisenetv2_tf.resnet18 import resnet18
 
 CONTEXT_CHANNELS = 128
@@ -132,4 +133,4 @@ def bisenetv1(
             outputs.append(
                 bisenet_output(feats[endpoint], num_classes, AUX_MID_CHANNELS, up, module, head_name)
             )
-    return keras.Model(image, outputs if aux_heads else outputs[0], name=name or "bisenetv1")
+    return keras.Model(image, outputs if aux_heads else outputs[0], name=name or BISENETV1.keras_name)

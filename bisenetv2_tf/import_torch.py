@@ -1,7 +1,8 @@
 """Import a CoinCheung/BiSeNet checkpoint (.pth or .npz) as a Keras model.
 
   python -m bisenetv2_tf.import_torch CHECKPOINT --num-classes N --out MODEL.keras
-      [--model bisenetv2|bisenetv2-l|bisenetv1] [--with-aux] [--input-size H W]
+      [--model bisenetv2|bisenetv2-l|bisenetv1 | --variant v2|v2-l|v1] [--with-aux]
+      [--input-size H W]
 
 Writes an inference model (or, with --with-aux, the training model with the auxiliary
 heads) that ``tf_keras.models.load_model`` opens after ``import bisenetv2_tf``. Its
@@ -16,11 +17,12 @@ import sys
 
 import bisenetv2_tf  # noqa: F401
 from bisenetv2_tf import checkpoint
-from bisenetv2_tf.builders import MODEL_NAMES, build_model
+from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_file
+from bisenetv2_tf.names import BISENETV2, MODEL_NAMES, VARIANT_TO_MODEL, variants_help
 
 
-def import_checkpoint(path, num_classes, model_name="bisenetv2", with_aux=False, input_size=None):
+def import_checkpoint(path, num_classes, model_name=BISENETV2.name, with_aux=False, input_size=None):
     """Build the model and load ``path`` into it; returns (model, ignored aux keys)."""
     state = checkpoint.read_checkpoint(path)
     shape = (*input_size, 3) if input_size else (None, None, 3)
@@ -39,14 +41,14 @@ def main(argv=None):
     p.add_argument("checkpoint", help="CoinCheung state_dict: .pth (needs torch) or .npz with the same keys")
     p.add_argument("--num-classes", type=int, required=True)
     p.add_argument("--out", required=True, help="output .keras file")
-    p.add_argument("--model", default="bisenetv2", choices=MODEL_NAMES)
-    p.add_argument("--variant", choices=("v2", "v2-l"), help="shorthand for --model bisenetv2[-l]")
+    p.add_argument("--model", default=BISENETV2.name, choices=MODEL_NAMES)
+    p.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL), help=f"shorthand for --model: {variants_help()}")
     p.add_argument("--with-aux", action="store_true", help="keep the training-only auxiliary heads")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
                    help="static input size (default: any size, multiples of 32)")
     args = p.parse_args(argv)
     if args.variant:
-        args.model = {"v2": "bisenetv2", "v2-l": "bisenetv2-l"}[args.variant]
+        args.model = VARIANT_TO_MODEL[args.variant]
     if not args.out.endswith(".keras"):
         p.error("--out must end with .keras")
     try:

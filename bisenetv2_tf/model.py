@@ -10,6 +10,7 @@ import tf_keras as keras
 from bisenetv2_tf.aggregation import bilateral_guided_aggregation
 from bisenetv2_tf.detail_branch import DETAIL_STAGES, detail_branch
 from bisenetv2_tf.heads import AUX_HEADS, segment_head
+from bisenetv2_tf.names import BISENETV2, BISENETV2_L
 from bisenetv2_tf.output_layers import ClassMap
 from bisenetv2_tf.semantic_branch import EXPANSION, SEMANTIC_STAGES, STEM_CHANNELS, semantic_branch
 
@@ -40,7 +41,7 @@ def _large_config():
     return BiSeNetV2Config(stem_channels=2 * STEM_CHANNELS, semantic_stages=stages)
 
 
-VARIANTS = {"v2": BiSeNetV2Config(), "v2-l": _large_config()}
+VARIANTS = {BISENETV2.variant: BiSeNetV2Config(), BISENETV2_L.variant: _large_config()}
 
 
 def _check_input_shape(input_shape):
@@ -102,7 +103,7 @@ def bisenetv2(
                     prefix=head_name, output_name=head_name,
                 )
             )
-    default_name = "bisenetv2" if config == VARIANTS["v2"] else "bisenetv2_l"
+    default_name = BISENETV2.keras_name if config == VARIANTS[BISENETV2.variant] else BISENETV2_L.keras_name
     return keras.Model(image, outputs if aux_heads else outputs[0], name=name or default_name)
 
 

@@ -5,10 +5,9 @@
 import argparse
 
 import bisenetv2_tf  # noqa: F401
-from bisenetv2_tf.builders import MODEL_NAMES, build_model
+from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.complexity import count_params, per_block, total_macs
-
-VARIANT_TO_MODEL = {"v2": "bisenetv2", "v2-l": "bisenetv2-l", "v1": "bisenetv1"}
+from bisenetv2_tf.names import BISENETV2, MODEL_NAMES, VARIANT_TO_MODEL, variants_help
 
 
 def summarize(model_name, num_classes, size, depth=2):
@@ -48,7 +47,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m bisenetv2_tf.summary", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL), help="v2 (default), v2-l or v1")
+    group.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL),
+                       help=f"shorthand for --model: {variants_help()} (default {BISENETV2.variant})")
     group.add_argument("--model", choices=MODEL_NAMES)
     p.add_argument("--num-classes", type=int, default=19)
     p.add_argument("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"))
@@ -56,7 +56,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.size[0] % 32 or args.size[1] % 32:
         p.error(f"--size must be multiples of 32, got {args.size}")
-    name = args.model or VARIANT_TO_MODEL[args.variant or "v2"]
+    name = args.model or VARIANT_TO_MODEL[args.variant or BISENETV2.variant]
     print("\n".join(summarize(name, args.num_classes, tuple(args.size), args.depth)))
 
 
