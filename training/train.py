@@ -1,4 +1,4 @@
-"""Train a segmentation model with ``model.fit``: OHEM CE on the main and aux heads,
+r"""Train a segmentation model with ``model.fit``: OHEM CE on the main and aux heads,
 SGD momentum + weight decay, warmup-poly LR, checkpoints and crash-safe resume.
 
 Example (CamVid on a 2-core CPU):
@@ -43,7 +43,7 @@ def parse_args(argv=None):
     d.add_argument("--crop", type=int, nargs=2, default=(256, 320), metavar=("H", "W"),
                    help="training crop, multiples of 32 (default 256 320)")
     d.add_argument("--scale-range", type=float, nargs=2, default=(0.75, 2.0), metavar=("MIN", "MAX"))
-    d.add_argument("--cache", action="store_true", help="cache decoded images in memory")
+    d.add_argument("--cache", action="store_true", help="keep the image and label files in memory (train: encoded; val: decoded)")
     d.add_argument("--skip-bad", action="store_true", help="skip (and count) unusable image/label pairs")
     d.add_argument("--no-data-check", action="store_true", help="skip the up-front file check")
     m = p.add_argument_group("model")
