@@ -131,6 +131,19 @@ def make_strategy(name):
     return tf.distribute.get_strategy()
 
 
+def worker_out_dir(out_dir, strategy):
+    """OUT_DIR for the chief; OUT_DIR/worker-N for the other workers of a multi-worker
+    run, so workers sharing one folder never write the same file (training is
+    synchronous: every worker holds the same weights, and each resumes from its own state)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task_type, task_id = getattr(resolver, "task_type", None), getattr(resolver, "task_id", None)
+    if task_type in (None, "chief") or (task_type == "worker" and not task_id):
+        return out_dir
+    path = os.path.join(out_dir, f"{task_type}-{task_id}")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def with_targets(ds, output_names):
     """(image, label) -> (image, {output: label}) so every head gets the same label."""
     return ds.map(lambda x, y: (x, {n: y for n in output_names}), num_parallel_calls=tf.data.AUTOTUNE)
@@ -279,6 +292,7 @@ def main(argv=None):
     if args.restart:
         clear_run(args.out_dir)
     strategy = make_strategy(args.strategy)
+    args.out_dir = worker_out_dir(args.out_dir, strategy)
     try:
         train_spec, val_spec = load_data(args)
     except datasets.DatasetError as err:

@@ -189,8 +189,10 @@ def test_two_local_multiworker_workers_end_identical(synthetic_dir, tmp_path):
     for p, text in zip(procs, outputs):
         assert p.returncode == 0, text[-3000:]
         assert "2 replica(s)" in text
+    # worker 1 keeps its files under OUT_DIR/worker-1, so a shared OUT_DIR is safe
+    assert not (tmp_path / "w1" / "model.keras").exists()
     a = keras.models.load_model(tmp_path / "w0" / "model.keras", compile=False).get_weights()
-    b = keras.models.load_model(tmp_path / "w1" / "model.keras", compile=False).get_weights()
+    b = keras.models.load_model(tmp_path / "w1" / "worker-1" / "model.keras", compile=False).get_weights()
     for wa, wb in zip(a, b):
         np.testing.assert_array_equal(wa, wb)
     start = keras.models.load_model(tmp_path / "w0" / "model.keras", compile=False)
