@@ -24,7 +24,7 @@ import bisenetv2_tf  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
-from tflite import convert
+from tflite import convert, metadata
 
 KINDS = ("fp32", "fp16", "int8-ptq", "int8-qat")
 
@@ -51,8 +51,7 @@ def _tflite_runner(path, hw, threads):
     x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
     inp = it.get_input_details()[0]
     if inp["dtype"] != np.float32:  # feed an already quantized tensor: time the model, not numpy
-        scale, zp = inp["quantization"]
-        x = np.clip(np.round(x / scale) + zp, np.iinfo(inp["dtype"]).min, np.iinfo(inp["dtype"]).max)
+        x = metadata.quantize(x, inp["dtype"], *inp["quantization"])
     x = x.astype(inp["dtype"])
 
     def run():

@@ -132,9 +132,7 @@ def run_tflite(it, x):
     """
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
     if inp["dtype"] in (np.uint8, np.int8):
-        scale, zp = inp["quantization"]
-        lo, hi = np.iinfo(inp["dtype"]).min, np.iinfo(inp["dtype"]).max
-        x = np.clip(np.floor(x / np.float32(scale) + np.float32(0.5)) + zp, lo, hi).astype(inp["dtype"])
+        x = metadata.quantize(x, inp["dtype"], *inp["quantization"])
     it.set_tensor(inp["index"], x.astype(inp["dtype"], copy=False))
     it.invoke()
     y = it.get_tensor(out["index"])

@@ -104,10 +104,17 @@ def preprocess_rgb(image, meta):
     quant = meta["input"]["quantization"]
     dtype = meta["input"]["dtype"]
     if dtype in QRANGE:
-        lo, hi = QRANGE[dtype]
-        q = np.floor(x / np.float32(quant["scale"]) + np.float32(0.5)) + quant["zero_point"]
-        x = np.clip(q, lo, hi).astype(dtype)
+        x = quantize(x, dtype, quant["scale"], quant["zero_point"])
     return x[None]
+
+
+def quantize(x, dtype, scale, zero_point):
+    """Float32 ``x`` -> ``dtype`` (uint8/int8) by step 3 of the contract:
+    ``clamp(floor(x / scale + 0.5) + zero_point, qmin, qmax)`` (round half up, as the
+    Java and JS ports do; the one quantizer of the Python side)."""
+    lo, hi = QRANGE[np.dtype(dtype).name]
+    q = np.floor(x / np.float32(scale) + np.float32(0.5)) + zero_point
+    return np.clip(q, lo, hi).astype(dtype)
 
 
 def class_map_from_output(output, meta):
