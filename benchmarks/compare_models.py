@@ -25,10 +25,11 @@ import time
 import bisenetv2_tf  # noqa: F401
 import numpy as np
 
-from benchmarks.benchmark import _tflite_runner, interleaved_stats
+from benchmarks.benchmark import _tflite_runner
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
 from bisenetv2_tf.complexity import count_params, total_macs
 from tflite import convert
+from training.inference import interleaved_stats
 
 MAC_SIZES = ((512, 1024), (384, 480))
 

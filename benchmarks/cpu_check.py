@@ -47,7 +47,7 @@ def head_conv_models(hw=(48, 60)):
 
 def int8_speedup(threads=2, runs=10):
     """{"fp32_ms", "int8_ms", "ratio"}: median latency of the head-shaped conv pair."""
-    from benchmarks.benchmark import interleaved_stats
+    from training.inference import interleaved_stats
     from tflite.convert import interpreter
 
     def runner(content):

@@ -6,6 +6,7 @@ the same CPU. All rows are timed in interleaved rounds, so their ratios hold on 
 machine; the CPU line comes first.
 
   python -m benchmarks.train_benchmark --batch-size 8 --crops 256x320 352x480 --steps 6
+  python -m benchmarks.train_benchmark --crops 256x320 --profile 3   # + where the step's time goes
 
 A fixed random batch is used: this times the step, not the input pipeline
 (``benchmarks.pipeline_benchmark`` times that). bf16 rows are only meaningful where the
@@ -17,13 +18,13 @@ import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is 
 import numpy as np
 import tf_keras as keras
 
-from benchmarks.benchmark import interleaved_stats
 from benchmarks.cpu_check import cpu_line
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
 from bisenetv2_tf.complexity import total_macs
 from bisenetv2_tf.model import to_inference
 from tflite.convert import interpreter, to_tflite
 from training import train
+from training.inference import interleaved_stats
 
 
 def _size(text):
@@ -56,6 +57,40 @@ def tflite_runner(model_name, crop, num_classes, threads):
     return it.invoke, total_macs(model)
 
 
+def op_profile(run_step, steps, top=15):
+    """[(kernel, ms per step, share of op time)] of ``steps`` calls of ``run_step`` under
+    the TF profiler, summed over every op of the host trace by kernel name (e.g.
+    ``_MklNativeConv2DBackpropFilter``), largest first; the rest summed as "other"."""
+    import collections
+    import glob
+    import tempfile
+
+    import tensorflow as tf
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    with tempfile.TemporaryDirectory() as logdir:
+        tf.profiler.experimental.start(logdir)
+        try:
+            for _ in range(steps):
+                run_step()
+        finally:
+            tf.profiler.experimental.stop()
+        space = xplane_pb2.XSpace()
+        with open(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True)[0], "rb") as f:
+            space.ParseFromString(f.read())
+    totals = collections.Counter()
+    for plane in space.planes:
+        for line in plane.lines:
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if ":" in name and "/" in name:  # "scope/op:Kernel": an op, not a runtime wrapper
+                    totals[name.rsplit(":", 1)[1]] += event.duration_ps
+    whole = sum(totals.values()) or 1
+    rows = [(k, ps / 1e9 / steps, ps / whole) for k, ps in totals.most_common(top)]
+    rest = whole - sum(ps for _, ps in totals.most_common(top))
+    return rows + ([("other", rest / 1e9 / steps, rest / whole)] if rest else [])
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.train_benchmark", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,21 +103,26 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=6, help="timed rounds (default 6)")
     p.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
     p.add_argument("--threads", type=int, default=2, help="TFLite threads (default 2)")
+    p.add_argument("--profile", type=int, default=0, metavar="STEPS",
+                   help="also profile STEPS training steps per precision at the first crop and print "
+                        "the time per op kernel (default 0: off)")
     a = p.parse_args(argv)
     for flag in ("num_classes", "batch_size", "steps", "threads"):
         if getattr(a, flag) < 1:
             p.error(f"--{flag.replace('_', '-')} must be >= 1")
-    if a.warmup < 0:
-        p.error("--warmup must be >= 0")
+    if a.warmup < 0 or a.profile < 0:
+        p.error("--warmup and --profile must be >= 0")
     args = train.parse_args(["--data-dir", "-", "--out-dir", "-", "--model", a.model,
                              "--batch-size", str(a.batch_size)])
     print(cpu_line(), flush=True)
-    rows = []
+    rows, profiles = [], []
     for crop in a.crops:
         train_macs = total_macs(build_model(a.model, a.num_classes, input_shape=(*crop, 3)))
         runners = [train_runner(args, crop, policy, a.num_classes) for policy in a.precisions]
         infer, infer_macs = tflite_runner(a.model, crop, a.num_classes, a.threads)
         stats = interleaved_stats(runners + [infer], a.steps, a.warmup)
+        if a.profile and crop == a.crops[0]:
+            profiles = [(policy, op_profile(run, a.profile)) for policy, run in zip(a.precisions, runners)]
         base = stats[0][0]
         for policy, (ms, p90) in zip(a.precisions, stats):
             img_s = a.batch_size * 1000 / ms
@@ -99,6 +139,14 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|---:|---:|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    for policy, table in profiles:
+        crop = a.crops[0]
+        print(f"\nwhere a {policy} step goes at {crop[0]}x{crop[1]} (TF profiler, {a.profile} steps; op time "
+              f"summed over threads)")
+        print("| op kernel | ms per step | share |")
+        print("|---|---:|---:|")
+        for kernel, ms, share in table:
+            print(f"| {kernel} | {ms:.0f} | {100 * share:.1f}% |")
 
 
 if __name__ == "__main__":

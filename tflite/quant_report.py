@@ -15,7 +15,6 @@ import io
 import math
 import os
 import sys
-import time
 
 import bisenetv2_tf  # noqa: F401
 import numpy as np
@@ -63,16 +62,11 @@ def selective_model(model, hw, calib, debug, keep_float):
 
 def _latency(content, hw, runs=10, threads=2):
     from tflite.convert import interpreter, run_tflite
+    from training.inference import interleaved_stats
 
     it = interpreter(content, threads=threads)
     x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
-    run_tflite(it, x)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        run_tflite(it, x)
-        times.append(1000 * (time.perf_counter() - t0))
-    return float(np.median(times))
+    return interleaved_stats([lambda: run_tflite(it, x)], runs, warmup=1)[0][0]
 
 
 def _miou(path, spec, limit):

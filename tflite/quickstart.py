@@ -19,7 +19,7 @@ from tflite import convert
 from training import datasets, synthetic
 from training import train as train_cli
 from training.evaluate import evaluate
-from training.inference import load_predictor
+from training.inference import interleaved_stats, load_predictor
 
 
 def _latency_ms(path, runs=10):
@@ -29,13 +29,7 @@ def _latency_ms(path, runs=10):
     inp = it.get_input_details()[0]
     x = np.zeros(inp["shape"], inp["dtype"])
     it.set_tensor(inp["index"], x)
-    it.invoke()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        it.invoke()
-        times.append(1000 * (time.perf_counter() - t0))
-    return float(np.median(times))
+    return interleaved_stats([it.invoke], runs, warmup=1)[0][0]
 
 
 def main(argv=None):

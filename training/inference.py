@@ -14,8 +14,11 @@ ids at the image's own size:
 with a logits output and is refused for class-map (argmax) outputs; ``--scales``
 needs a Keras model and is refused for TFLite/ONNX. ``bounded_class_map`` caps the
 working size (``--max-side``) so that very large images do not exhaust memory.
+
+``interleaved_stats`` is the one latency loop (benchmarks, quant_report, quickstart).
 """
 import os
+import time
 
 import numpy as np
 import tensorflow as tf
@@ -28,6 +31,23 @@ class InferenceError(ValueError):
 
 
 DEFAULT_MAX_SIDE = 2048  # longer image side predicted at (Cityscapes' 2048x1024 fits)
+
+
+def interleaved_stats(runners, runs, warmup=3):
+    """[(median ms, p90 ms)] per runner, timed in rounds that call every runner once.
+
+    Interleaving spreads the machine's slow phases (other VMs, throttling) over all rows
+    alike, so ratios between rows stay meaningful on a noisy machine."""
+    for _ in range(warmup):
+        for fn in runners:
+            fn()
+    times = [[] for _ in runners]
+    for _ in range(runs):
+        for fn, bucket in zip(runners, times):
+            t0 = time.perf_counter()
+            fn()
+            bucket.append(1000 * (time.perf_counter() - t0))
+    return [(float(np.median(t)), float(np.percentile(t, 90))) for t in times]
 
 
 def _pad_to(x, multiple=32):

@@ -1,5 +1,6 @@
-"""interleaved_stats: every runner once per round, after the warm-up rounds."""
-from benchmarks.benchmark import interleaved_stats
+"""interleaved_stats (training.inference, the one latency loop): every runner once per round,
+after the warm-up rounds; the benchmark's INT8 runner feeds the contract-quantized input."""
+from training.inference import interleaved_stats
 
 
 def test_runners_are_called_in_rounds():
