@@ -143,17 +143,23 @@ def run_tflite(it, x):
 
 
 def verify(content, model, images):
-    """Compare the TFLite artifact with the Keras model on ``images`` (list of (1,H,W,3)).
-
-    Returns max/mean absolute logit error (None for class-map outputs) and the
-    argmax agreement in percent.
-    """
+    """Compare the TFLite artifact with the Keras model on ``images`` (list of (1,H,W,3));
+    see ``compare``."""
     it = interpreter(content)
+    return compare(lambda x: run_tflite(it, x), model, images)
+
+
+def compare(run, model, images):
+    """The Keras model vs an artifact's ``run(x) -> output`` on ``images`` (list of (1,H,W,3)).
+
+    Returns the argmax agreement in percent, the image count and, for logits outputs,
+    max/mean absolute logit error (absent for class-map outputs).
+    """
     errors, agree, total = [], 0, 0
     for x in images:
         ref = model(x, training=False)
         ref = ref.numpy() if hasattr(ref, "numpy") else np.asarray(ref)
-        got = run_tflite(it, x)
+        got = run(x)
         if got.ndim == ref.ndim and got.shape == ref.shape and ref.ndim == 4:
             errors.append(np.abs(got.astype(np.float32) - ref))
             ref_ids, got_ids = ref.argmax(-1), got.argmax(-1)
@@ -221,18 +227,10 @@ def export_onnx(model, hw, path, check_images, opset=17):
     content = proto.SerializeToString()
     session = onnxruntime.InferenceSession(content, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    worst, agree, total = 0.0, 0, 0
-    for x in check_images:
-        got = session.run(None, {name: x})[0]
-        ref = model(x, training=False).numpy()
-        if ref.ndim == 4:
-            worst = max(worst, float(np.abs(got - ref).max()))
-            got, ref = got.argmax(-1), ref.argmax(-1)
-        agree += int((got == ref).sum())
-        total += ref.size
+    check = compare(lambda x: session.run(None, {name: x})[0], model, check_images)
     atomic_write(path, content)
-    return {"path": path, "bytes": len(content), "max_abs_error": worst,
-            "argmax_agreement_pct": 100.0 * agree / max(total, 1)}
+    return {"path": path, "bytes": len(content), "max_abs_error": check.get("max_abs_error", 0.0),
+            "argmax_agreement_pct": check["argmax_agreement_pct"]}
 
 
 def edgetpu_profile(tflite_path, log=print):
