@@ -135,11 +135,7 @@ def run_tflite(it, x):
         x = metadata.quantize(x, inp["dtype"], *inp["quantization"])
     it.set_tensor(inp["index"], x.astype(inp["dtype"], copy=False))
     it.invoke()
-    y = it.get_tensor(out["index"])
-    if out["dtype"] in (np.uint8, np.int8) and out["quantization"][0]:
-        scale, zp = out["quantization"]
-        return (y.astype(np.float32) - zp) * scale
-    return y
+    return metadata.dequantize(it.get_tensor(out["index"]), out)
 
 
 def verify(content, model, images):

@@ -123,3 +123,12 @@ def class_map_from_output(output, meta):
     if meta["output"]["kind"] == "argmax" or out.ndim == 2:
         return out.astype(np.int32)
     return np.argmax(out, axis=-1).astype(np.int32)
+
+
+def dequantize(y, detail):
+    """An output tensor -> float32 ``(q - zero_point) * scale`` when its LiteRT ``detail``
+    says uint8/int8 with a scale; otherwise ``y`` as it is."""
+    scale, zero_point = detail["quantization"]
+    if np.dtype(detail["dtype"]).name in QRANGE and scale:
+        return (y.astype(np.float32) - zero_point) * scale
+    return y

@@ -137,11 +137,7 @@ class TFLitePredictor:
     def _raw(self, tensor):
         self.it.set_tensor(self.inp["index"], tensor)
         self.it.invoke()
-        y = self.it.get_tensor(self.out["index"])[0]
-        if self.out["dtype"] in (np.uint8, np.int8) and self.out["quantization"][0]:
-            scale, zp = self.out["quantization"]
-            y = (y.astype(np.float32) - zp) * scale
-        return y
+        return self.metadata.dequantize(self.it.get_tensor(self.out["index"])[0], self.out)
 
     def class_map(self, image):
         h, w = image.shape[:2]

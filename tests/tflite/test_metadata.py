@@ -21,3 +21,13 @@ def test_preprocess_rgb_quantizes_with_the_contract():
     x = (image.astype(np.float32) / np.float32(255.0) - np.float32([0.5, 0.4, 0.3])) / np.float32([0.2, 0.25, 0.3])
     expected = np.clip(np.floor(x / np.float32(0.02) + np.float32(0.5)) + 120, 0, 255).astype(np.uint8)
     np.testing.assert_array_equal(metadata.preprocess_rgb(image, meta)[0], expected)
+
+
+def test_dequantize_only_quantized_outputs():
+    q = np.array([0, 10, 255], np.uint8)
+    y = metadata.dequantize(q, {"dtype": np.uint8, "quantization": (0.5, 10)})
+    assert y.dtype == np.float32 and y.tolist() == [-5.0, 0.0, 122.5]
+    logits = np.array([1.5], np.float32)
+    assert metadata.dequantize(logits, {"dtype": np.float32, "quantization": (0.0, 0)}) is logits
+    ids = np.array([3], np.int32)  # class-map output
+    assert metadata.dequantize(ids, {"dtype": np.int32, "quantization": (0.0, 0)}) is ids
