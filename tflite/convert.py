@@ -193,8 +193,7 @@ def calibration_images(spec, hw, count, seed=0):
         raise ConversionError(f"{count} calibration images asked for; need at least 1")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(spec))[:count]
-    fake_meta = {"input": {"shape": [1, hw[0], hw[1], 3], "dtype": "float32", "quantization": None},
-                 "normalization": CITYSCAPES.to_json()}
+    fake_meta = metadata.float_input(hw, CITYSCAPES)
     images = []
     for i in order:
         try:

@@ -67,6 +67,13 @@ def build(model_name, precision, input_detail, output_detail, output_kind, norma
     }
 
 
+def float_input(hw, normalization):
+    """The part of the metadata ``preprocess_rgb`` reads, for a float32 (1,H,W,3) input
+    with the given ``Normalization`` (calibration images, ONNX models)."""
+    return {"input": {"shape": [1, hw[0], hw[1], 3], "dtype": "float32", "quantization": None},
+            "normalization": normalization.to_json()}
+
+
 def read(path):
     with open(path) as f:
         meta = json.load(f)

@@ -197,8 +197,7 @@ class ONNXPredictor:
             raise InferenceError(f"{path}: --flip needs a logits output; this model outputs class ids (argmax)")
         self.num_classes = int(out_shape[-1]) if logits and isinstance(out_shape[-1], int) else None
         self.flip = flip
-        self.meta = {"input": {"shape": [1, *self.input_hw, 3], "dtype": "float32", "quantization": None},
-                     "normalization": CITYSCAPES.to_json()}
+        self.meta = metadata.float_input(self.input_hw, CITYSCAPES)
         self.metadata = metadata
 
     def _raw(self, tensor):

@@ -31,3 +31,13 @@ def test_dequantize_only_quantized_outputs():
     assert metadata.dequantize(logits, {"dtype": np.float32, "quantization": (0.0, 0)}) is logits
     ids = np.array([3], np.int32)  # class-map output
     assert metadata.dequantize(ids, {"dtype": np.int32, "quantization": (0.0, 0)}) is ids
+
+
+def test_float_input_meta_feeds_preprocess_rgb():
+    from bisenetv2_tf.preprocessing import CITYSCAPES
+
+    meta = metadata.float_input((4, 6), CITYSCAPES)
+    assert meta["input"] == {"shape": [1, 4, 6, 3], "dtype": "float32", "quantization": None}
+    assert meta["normalization"] == CITYSCAPES.to_json()
+    x = metadata.preprocess_rgb(np.full((2, 6, 3), 128, np.uint8), meta)  # fits: no resize
+    assert x.shape == (1, 4, 6, 3) and x.dtype == np.float32 and (x[0, 2:] == 0).all()
