@@ -24,13 +24,7 @@ from PIL import Image
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_file
 from training import datasets
 from training.inference import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
-from training.metrics import scores
-
-
-def confusion(labels, predictions, num_classes, ignore_index):
-    valid = (labels != ignore_index) & (labels < num_classes)
-    idx = labels[valid].astype(np.int64) * num_classes + predictions[valid]
-    return np.bincount(idx, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+from training.metrics import confusion_matrix, scores
 
 
 def check_classes(predictor, spec, model_name="model"):
@@ -73,7 +67,7 @@ def evaluate(predictor, spec, limit=None, progress=True, max_side=DEFAULT_MAX_SI
                   f"--max-side are all treated so", file=sys.stderr, flush=True)
         if pred.max(initial=0) >= k:
             raise InferenceError(f"model predicts class {pred.max()} but the dataset has {k} classes")
-        matrix += confusion(label, pred, k, spec.ignore_index)
+        matrix += confusion_matrix(label, pred, k, spec.ignore_index).numpy()
         if progress and ((i + 1) % 20 == 0 or i + 1 == count):
             print(f"  {i + 1}/{count} images, {(time.time() - t0) / (i + 1):.2f} s/image", file=sys.stderr,
                   flush=True)

@@ -1,4 +1,8 @@
-"""Streaming confusion matrix -> per-class IoU, mIoU, pixel accuracy."""
+"""Streaming confusion matrix -> per-class IoU, mIoU, pixel accuracy.
+
+One confusion matrix (``confusion_matrix``, TF; numpy arrays in, ``.numpy()`` out for
+evaluation) and one per-class IoU (``per_class_iou``) serve both the Keras metric
+and ``training.evaluate``."""
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
@@ -14,18 +18,27 @@ def confusion_matrix(labels, predictions, num_classes, ignore_index):
     return tf.reshape(counts, [num_classes, num_classes])
 
 
+def per_class_iou(matrix):
+    """(K,K) confusion matrix -> (IoU per class, present) as float64 / bool tensors;
+    a class is present when it occurs in truth or prediction, its IoU is 0 when not."""
+    matrix = tf.cast(matrix, tf.float64)
+    tp = tf.linalg.diag_part(matrix)
+    union = tf.reduce_sum(matrix, 0) + tf.reduce_sum(matrix, 1) - tp
+    present = union > 0
+    return tf.where(present, tp / tf.where(present, union, 1.0), 0.0), present
+
+
 def scores(matrix):
     """(K,K) confusion matrix -> dict with per_class_iou (NaN for absent classes),
     miou (mean over classes present in truth or prediction), pixel_accuracy."""
     matrix = np.asarray(matrix, np.float64)
+    iou, present = (t.numpy() for t in per_class_iou(matrix))
+    iou = np.where(present, iou, np.nan)
     tp = np.diag(matrix)
-    union = matrix.sum(0) + matrix.sum(1) - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou = np.where(union > 0, tp / union, np.nan)
     total = matrix.sum()
     return {
         "per_class_iou": iou,
-        "miou": float(np.nanmean(iou)) if np.any(union > 0) else float("nan"),
+        "miou": float(np.nanmean(iou)) if np.any(present) else float("nan"),
         "pixel_accuracy": float(tp.sum() / total) if total else float("nan"),
     }
 
@@ -48,11 +61,7 @@ class StreamingMeanIoU(keras.metrics.Metric):
         self.matrix.assign_add(confusion_matrix(labels, predictions, self.num_classes, self.ignore_index))
 
     def result(self):
-        matrix = tf.cast(self.matrix, tf.float64)
-        tp = tf.linalg.diag_part(matrix)
-        union = tf.reduce_sum(matrix, 0) + tf.reduce_sum(matrix, 1) - tp
-        present = union > 0
-        iou = tf.where(present, tp / tf.where(present, union, 1.0), 0.0)
+        iou, present = per_class_iou(self.matrix)
         return tf.cast(tf.reduce_sum(iou) / tf.maximum(tf.reduce_sum(tf.cast(present, tf.float64)), 1.0), tf.float32)
 
     def reset_state(self):

@@ -56,6 +56,28 @@ def test_confusion_and_scores():
     assert s["miou"] == pytest.approx(1 / 3) and s["pixel_accuracy"] == pytest.approx(3 / 5)
 
 
+def test_evaluation_inputs_give_the_numpy_confusion_and_iou():
+    """evaluate feeds (H,W) numpy labels (uint8/uint16/int32, ignore id, ids >= K dropped)
+    and int32 class maps; counts and per-class IoU equal a plain numpy computation."""
+    rng = np.random.default_rng(0)
+    k = 5
+    for dtype, ignore in ((np.uint8, 255), (np.uint16, 300), (np.int32, 255)):
+        labels = rng.integers(0, k + 1, (37, 53)).astype(dtype)
+        labels[rng.random(labels.shape) < 0.1] = ignore
+        preds = rng.integers(0, k, (37, 53)).astype(np.int32)
+        valid = (labels != ignore) & (labels < k)
+        ref = np.bincount(labels[valid].astype(np.int64) * k + preds[valid], minlength=k * k).reshape(k, k)
+        m = confusion_matrix(labels, preds, k, ignore).numpy()
+        assert m.dtype == np.int64
+        np.testing.assert_array_equal(m, ref)
+        tp = np.diag(ref).astype(np.float64)
+        union = ref.sum(0) + ref.sum(1) - tp
+        np.testing.assert_array_equal(scores(m)["per_class_iou"], tp / union)
+        assert scores(m)["miou"] == float(np.mean(tp / union))
+    absent = scores(np.array([[3, 0], [0, 0]]))
+    assert absent["per_class_iou"][0] == 1.0 and np.isnan(absent["per_class_iou"][1]) and absent["miou"] == 1.0
+
+
 def test_streaming_miou_accumulates_and_resets():
     metric = StreamingMeanIoU(2, ignore_index=255)
     logits = np.zeros((1, 2, 2, 2), np.float32)
