@@ -83,9 +83,11 @@ def op_profile(run_step, steps, top=15):
         for line in plane.lines:
             for event in line.events:
                 name = plane.event_metadata[event.metadata_id].name
-                if ":" in name and "/" in name:  # "scope/op:Kernel": an op, not a runtime wrapper
+                if ":" in name and " " not in name:  # "scope/op:Kernel": an op, not a runtime wrapper
                     totals[name.rsplit(":", 1)[1]] += event.duration_ps
-    whole = sum(totals.values()) or 1
+    whole = sum(totals.values())
+    if not whole:
+        return []
     rows = [(k, ps / 1e9 / steps, ps / whole) for k, ps in totals.most_common(top)]
     rest = whole - sum(ps for _, ps in totals.most_common(top))
     return rows + ([("other", rest / 1e9 / steps, rest / whole)] if rest else [])

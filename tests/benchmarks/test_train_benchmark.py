@@ -23,3 +23,19 @@ def test_bad_flags_exit_2(flags, capsys):
     with pytest.raises(SystemExit) as exc:
         train_benchmark.main(flags)
     assert exc.value.code == 2
+
+
+def test_op_profile_names_the_kernels_a_step_runs():
+    import tensorflow as tf
+
+    x = tf.random.stateless_normal((64, 64), (1, 2))
+
+    @tf.function
+    def step():
+        return tf.matmul(x, x) + 1.0
+
+    rows = train_benchmark.op_profile(step, 2)
+    kernels = [k for k, _, _ in rows]
+    assert any("MatMul" in k for k in kernels), kernels
+    assert abs(sum(share for _, _, share in rows) - 1.0) < 1e-6
+    assert all(ms >= 0 for _, ms, _ in rows)
