@@ -83,7 +83,7 @@ def op_profile(run_step, steps, top=15):
         for line in plane.lines:
             for event in line.events:
                 name = plane.event_metadata[event.metadata_id].name
-                if ":" in name and " " not in name:  # "scope/op:Kernel": an op, not a runtime wrapper
+                if ":" in name and " " not in name and "::" not in name:  # "scope/op:Kernel", not a wrapper
                     totals[name.rsplit(":", 1)[1]] += event.duration_ps
     whole = sum(totals.values())
     if not whole:
