@@ -127,7 +127,7 @@ def train_dataset(spec, batch_size, cfg=AugmentConfig(), seed=None, cache=False,
     """
     n = len(spec)
     if seed is None:
-        seed = int.from_bytes(os.urandom(4), "little") >> 1
+        seed = draw_seed()
     if cache:
         images = tf.constant([_read_bytes(p) for p in spec.image_paths])
         labels = tf.constant([_read_bytes(p) for p in spec.label_paths])
@@ -151,6 +151,11 @@ def train_dataset(spec, batch_size, cfg=AugmentConfig(), seed=None, cache=False,
     options = tf.data.Options()
     options.deterministic = True
     return ds.with_options(options).prefetch(AUTOTUNE)
+
+
+def draw_seed():
+    """A fresh non-negative 31-bit seed for a run started without --seed."""
+    return int.from_bytes(os.urandom(4), "little") >> 1
 
 
 def _read_bytes(path):

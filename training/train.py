@@ -242,7 +242,7 @@ def resolve_state(args, steps_per_epoch):
     its model exported (nothing to do). Exits with one line when flags differ."""
     state = run_state.read(args.out_dir)
     if state is None:
-        seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") >> 1
+        seed = args.seed if args.seed is not None else pipeline.draw_seed()
         flags = run_flags(args, steps_per_epoch, seed)
         return {"epoch": 0, "step": 0, "epochs": args.epochs, "flags": flags, "best": None, "complete": False,
                 "hours": 0.0}
