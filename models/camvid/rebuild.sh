@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Rebuild every shipped CamVid artifact from the long training run, in order:
+#   1. the float model: the run's export (on a fresh clone the run's committed state
+#      re-exports it; a run that has not finished resumes and trains to the end),
+#   2. the QAT fine-tune of that model (2 epochs, LR 0.001, 32 calibration images),
+#   3. FP32 / FP16 / INT8-PTQ / INT8-QAT TFLite (384x480) and ONNX, each verified,
+#   4. val scores of every artifact (models/camvid/eval/*.json),
+#   5. the Android golden cases from the INT8-QAT and FP16 models.
+# The model card and the README tables are written from the eval JSONs afterwards
+# (see MODEL_CARD.md for the commands). Run from the repository root:
+#
+#   bash models/camvid/rebuild.sh            # DATA=../shared/data/camvid by default
+#
+# Every step writes its outputs atomically; re-running skips nothing and overwrites
+# the artifacts with the same results (fixed seeds), so a crash mid-way is mended by
+# running it again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DATA=${DATA:-../shared/data/camvid}
+RUN=${RUN:-runs/camvid_v2}
+QAT_RUN=${QAT_RUN:-runs/camvid_v2_qat}
+OUT=${OUT:-models/camvid}
+stamp() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+stamp "1/5 float model: $RUN (resumes the run if it has not finished)"
+python -m training.train --dataset camvid --data-dir "$DATA" --out-dir "$RUN" --batch-size 8 \
+  --crop 256 320 --epochs 223 --steps-per-epoch 45 --val-every 10 --val-batch-size 4 --cache \
+  --seed 0 --log-every 15 --export last --commit-state-every 2.0
+
+stamp "2/5 QAT fine-tune: $QAT_RUN"
+python -m training.train --dataset camvid --data-dir "$DATA" --out-dir "$QAT_RUN" --qat \
+  --init-weights "$RUN/model.keras" --batch-size 8 --crop 256 320 --scale-range 0.75 2.0 \
+  --epochs 2 --steps-per-epoch 45 --warmup-steps 5 --lr 0.001 --val-every 1 --val-batch-size 4 \
+  --seed 0 --cache --log-every 15 --qat-calibration 32 --export last
+
+stamp "3/5 convert: $OUT"
+cp "$RUN/model.keras" "$OUT/bisenetv2.keras.tmp" && mv "$OUT/bisenetv2.keras.tmp" "$OUT/bisenetv2.keras"
+cp "$QAT_RUN/model.h5" "$OUT/bisenetv2_qat.h5.tmp" && mv "$OUT/bisenetv2_qat.h5.tmp" "$OUT/bisenetv2_qat.h5"
+python -m tflite.convert --model "$OUT/bisenetv2.keras" --qat-model "$OUT/bisenetv2_qat.h5" \
+  --precision fp32 fp16 int8-ptq int8-qat --input-size 384 480 --dataset camvid --data-dir "$DATA" \
+  --out-dir "$OUT" --onnx
+
+stamp "4/5 evaluate on val: $OUT/eval"
+mkdir -p "$OUT/eval"
+for m in bisenetv2.keras bisenetv2_qat.h5 bisenetv2_fp32.tflite bisenetv2_fp16.tflite \
+         bisenetv2_int8_ptq.tflite bisenetv2_int8_qat.tflite bisenetv2.onnx; do
+  python -m training.evaluate --model "$OUT/$m" --dataset camvid --data-dir "$DATA" --split val \
+    --json "$OUT/eval/${m//./_}.json"
+done
+
+stamp "5/5 Android golden cases"
+python android_demo/tools/make_golden.py --clean \
+  --model "$OUT/bisenetv2_int8_qat.tflite" "$OUT/bisenetv2_fp16.tflite" \
+  --image android_demo/tools/fixtures/*.png
+stamp "done"
