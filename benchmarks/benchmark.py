@@ -23,25 +23,15 @@ import bisenetv2_tf  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
-from tflite import convert, metadata
-from training.inference import interleaved_stats
+from benchmarks.cpu_check import report
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.evaluation.evaluate import evaluate
+from bisenetv2_tf.runtime.litert import interpreter, timed_runner
+from bisenetv2_tf.runtime.predictors import load_predictor
+from bisenetv2_tf.runtime.timing import interleaved_stats
+from tflite import convert
 
 KINDS = ("fp32", "fp16", "int8-ptq", "int8-qat")
-
-
-def _tflite_runner(path, hw, threads):
-    it = convert.interpreter(path=path, threads=threads)
-    x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
-    inp = it.get_input_details()[0]
-    if inp["dtype"] != np.float32:  # feed an already quantized tensor: time the model, not numpy
-        x = metadata.quantize(x, inp["dtype"], *inp["quantization"])
-    x = x.astype(inp["dtype"])
-
-    def run():
-        it.set_tensor(inp["index"], x)
-        it.invoke()
-        return it.get_tensor(it.get_output_details()[0]["index"])
-    return run
 
 
 def _keras_runner(model, hw):
@@ -90,7 +80,7 @@ def _static_hw(path):
 
         dims = onnx.load(path, load_external_data=False).graph.input[0].type.tensor_type.shape.dim
         return (dims[1].dim_value, dims[2].dim_value)
-    it = convert.interpreter(path=path)
+    it = interpreter(path=path)
     return tuple(int(v) for v in it.get_input_details()[0]["shape"][1:3])
 
 
@@ -110,9 +100,6 @@ def main(argv=None):
     args = p.parse_args(argv)
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from training import datasets
-    from training.evaluate import evaluate
-    from training.inference import load_predictor
 
     model = convert.load_keras_model(args.keras)
     qat = convert.load_keras_model(args.qat) if args.qat else None
@@ -120,7 +107,6 @@ def main(argv=None):
     val = datasets.camvid(args.data_dir, "val")
     sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes]
     tmp = tempfile.mkdtemp(prefix="bench-")
-    from benchmarks.cpu_check import report
 
     print("\n".join(report(args.threads)) + "\n", flush=True)
     shipped_fp32 = os.path.join(args.artifacts, f"{os.path.basename(args.keras).split('.')[0]}_fp32.tflite")
@@ -134,7 +120,7 @@ def main(argv=None):
                   "int8-qat": "TFLite INT8 QAT"}
         for kind in KINDS:
             if kind in paths:
-                rows.append((labels[kind], _tflite_runner(paths[kind], size, args.threads), paths[kind], paths[kind]))
+                rows.append((labels[kind], timed_runner(paths[kind], size, args.threads), paths[kind], paths[kind]))
         rows.append(("ONNX Runtime (tf2onnx fp32)", _onnx_runner(paths["onnx"], size, args.threads), paths["onnx"],
                      paths["onnx"]))
         measured = []

@@ -23,13 +23,16 @@ import tempfile
 import time
 
 import bisenetv2_tf  # noqa: F401
-import numpy as np
 
-from benchmarks.benchmark import _tflite_runner
+from benchmarks.cpu_check import report
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
 from bisenetv2_tf.complexity import count_params, total_macs
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.evaluation.evaluate import evaluate
+from bisenetv2_tf.runtime.litert import timed_runner
+from bisenetv2_tf.runtime.predictors import load_predictor
+from bisenetv2_tf.runtime.timing import interleaved_stats
 from tflite import convert
-from training.inference import interleaved_stats
 
 MAC_SIZES = ((512, 1024), (384, 480))
 
@@ -92,10 +95,6 @@ def main(argv=None):
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from benchmarks.cpu_check import report
-    from training import datasets
-    from training.evaluate import evaluate
-    from training.inference import load_predictor
 
     spec = datasets.camvid(args.data_dir, "train")
     val = datasets.camvid(args.data_dir, "val")
@@ -120,7 +119,7 @@ def main(argv=None):
         rows.append(row)
 
     keys = [(i, k) for i in range(len(rows)) for k in ("fp32", "int8-ptq")]
-    stats = interleaved_stats([_tflite_runner(rows[i]["tflite"][k], hw, args.threads) for i, k in keys], args.runs)
+    stats = interleaved_stats([timed_runner(rows[i]["tflite"][k], hw, args.threads) for i, k in keys], args.runs)
     latency = {key: median for key, (median, _) in zip(keys, stats)}
 
     n = args.eval_limit or len(val)

@@ -13,6 +13,8 @@ import argparse
 import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
 import numpy as np
 
+from bisenetv2_tf.runtime.litert import interpreter
+from bisenetv2_tf.runtime.timing import interleaved_stats
 from training.precision import cpu_flags
 
 FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
@@ -47,8 +49,6 @@ def head_conv_models(hw=(48, 60)):
 
 def int8_speedup(threads=2, runs=10):
     """{"fp32_ms", "int8_ms", "ratio"}: median latency of the head-shaped conv pair."""
-    from training.inference import interleaved_stats
-    from tflite.convert import interpreter
 
     def runner(content):
         it = interpreter(content=content, threads=threads)

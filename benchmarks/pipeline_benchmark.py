@@ -8,10 +8,10 @@ import argparse
 import time
 
 import bisenetv2_tf  # noqa: F401
-import numpy as np
 
 from bisenetv2_tf.builders import build_model
-from training import datasets, pipeline
+from bisenetv2_tf.data import datasets, pipeline
+from training.losses import OhemCrossEntropy
 from training.train import with_targets
 
 
@@ -40,7 +40,6 @@ def main(argv=None):
             next(it)
         rate = a.batches * a.batch_size / (time.perf_counter() - t0)
         rows.append((f"tf.data pipeline alone ({'files cached in memory' if cache else 'files read from disk'})", rate))
-    from training.losses import OhemCrossEntropy
     import tf_keras as keras
 
     model = build_model("bisenetv2", spec.num_classes)

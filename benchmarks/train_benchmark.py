@@ -23,9 +23,10 @@ from benchmarks.cpu_check import cpu_line
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
 from bisenetv2_tf.complexity import total_macs
 from bisenetv2_tf.model import to_inference
-from tflite.convert import interpreter, to_tflite
+from bisenetv2_tf.runtime.litert import interpreter
+from bisenetv2_tf.runtime.timing import interleaved_stats
+from tflite.convert import to_tflite
 from training import train
-from training.inference import interleaved_stats
 
 
 def _size(text):

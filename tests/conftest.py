@@ -30,6 +30,6 @@ def load_npz(path):
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory):
     """A tiny synthetic CamVid-layout dataset (8 train, 4 val, 64x96)."""
-    from training.synthetic import make_dataset
+    from bisenetv2_tf.data.synthetic import make_dataset
 
     return make_dataset(str(tmp_path_factory.mktemp("synthetic")), 8, 4, (64, 96), seed=0)

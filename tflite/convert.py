@@ -7,7 +7,7 @@ metadata JSON (labels, colors, normalization, input size) beside it.
       --dataset camvid --data-dir ../shared/data/camvid --out-dir models/camvid
 
 Artifacts are static batch 1 with fixed H x W (what LiteRT.js and the Edge TPU need).
-Inputs are normalized RGB (see tflite/metadata.py); INT8 models take uint8 (or int8,
+Inputs are normalized RGB (see bisenetv2_tf/runtime/metadata.py); INT8 models take uint8 (or int8,
 ``--io-dtype``) quantized inputs and return quantized logits.
 """
 import argparse
@@ -21,9 +21,17 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from ai_edge_litert.interpreter import Interpreter
+
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
+from bisenetv2_tf.model import with_output_head
 from bisenetv2_tf.preprocessing import CITYSCAPES
-from tflite import metadata
+from bisenetv2_tf.qat import quantize_scope
+from bisenetv2_tf.runtime import metadata
+from bisenetv2_tf.runtime.litert import interpreter, op_histogram, run_tflite
+from tflite import edgetpu
 
 PRECISIONS = ("fp32", "fp16", "dynamic", "int8-ptq", "int8-qat")
 FILE_SUFFIX = {"fp32": "fp32", "fp16": "fp16", "dynamic": "dynamic", "int8-ptq": "int8_ptq", "int8-qat": "int8_qat"}
@@ -43,8 +51,6 @@ def load_keras_model(path):
     """Open a float or QAT ``.keras`` model saved by this project."""
     if not os.path.isfile(path):
         raise ConversionError(f"model not found: {path}")
-    from tflite.qat import quantize_scope
-
     try:
         with quantize_scope():
             return keras.models.load_model(path, compile=False)
@@ -107,35 +113,12 @@ def check_integer_only(content, precision="int8"):
     An INT8 artifact with float tensors (e.g. converted with an empty calibration set,
     which silently yields a float32 model) is not what its name and metadata claim.
     """
-    from ai_edge_litert.interpreter import Interpreter
-
     tensors = Interpreter(model_content=content).get_tensor_details()
     floats = [t["name"] for t in tensors if np.dtype(t["dtype"]).kind not in INTEGER_KINDS]
     if floats:
         raise ConversionError(
             f"{precision}: the converted model is not integer-only ({len(floats)} of {len(tensors)} tensors "
             f"are float, e.g. {floats[0]!r}); nothing written")
-
-
-def interpreter(content=None, path=None, threads=2):
-    from ai_edge_litert.interpreter import Interpreter
-
-    it = Interpreter(model_content=content, model_path=path, num_threads=threads)
-    it.allocate_tensors()
-    return it
-
-
-def run_tflite(it, x):
-    """Run one (1,H,W,3) float32 normalized input; quantizes/dequantizes as the model needs.
-
-    Returns the output as float32 (dequantized logits) or int32 (class map).
-    """
-    inp, out = it.get_input_details()[0], it.get_output_details()[0]
-    if inp["dtype"] in (np.uint8, np.int8):
-        x = metadata.quantize(x, inp["dtype"], *inp["quantization"])
-    it.set_tensor(inp["index"], x.astype(inp["dtype"], copy=False))
-    it.invoke()
-    return metadata.dequantize(it.get_tensor(out["index"]), out)
 
 
 def verify(content, model, images):
@@ -170,41 +153,6 @@ def compare(run, model, images):
     return result
 
 
-def op_histogram(content):
-    """{op name: count} of a TFLite model (from the LiteRT analyzer's op list)."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-
-    # Without XNNPACK, which would otherwise replace the ops it takes by "DELEGATE".
-    it = Interpreter(model_content=content,
-                     experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    counts = {}
-    for op in it._get_ops_details():  # noqa: SLF001  (no public API for the op list)
-        counts[op["op_name"]] = counts.get(op["op_name"], 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
-
-
-def calibration_images(spec, hw, count, seed=0):
-    """Up to ``count`` dataset images letterboxed to (H,W) and normalized: list of (1,H,W,3)."""
-    from PIL import Image
-
-    if len(spec) == 0:
-        raise ConversionError("the representative dataset is empty")
-    if count < 1:
-        raise ConversionError(f"{count} calibration images asked for; need at least 1")
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(spec))[:count]
-    fake_meta = metadata.float_input(hw, CITYSCAPES)
-    images = []
-    for i in order:
-        try:
-            with Image.open(spec.image_paths[i]) as img:
-                image = np.asarray(img.convert("RGB"))
-        except Exception as err:  # PIL raises many types for truncated/corrupt files
-            raise ConversionError(f"unreadable calibration image {spec.image_paths[i]}: {err}") from None
-        images.append(metadata.preprocess_rgb(image, fake_meta))
-    return images
-
-
 def export_onnx(model, hw, path, check_images, opset=17):
     """tf2onnx export (fp32, static batch 1) checked with onnxruntime against Keras.
 
@@ -230,8 +178,6 @@ def export_onnx(model, hw, path, check_images, opset=17):
 
 def edgetpu_profile(tflite_path, log=print):
     """Print the Edge TPU op report for a full-integer model and run the compiler if present."""
-    from tflite import edgetpu
-
     with open(tflite_path, "rb") as f:
         content = f.read()
     it = interpreter(content)
@@ -248,10 +194,8 @@ def class_info(args, spec):
     """(names, colors, ignore) from the dataset, a class file, or train_args.json."""
     if spec is not None:
         return spec.class_names, spec.colors, spec.ignore_index
-    from training.datasets import read_class_file
-
     if args.class_file:
-        names, colors, ignore, _ = read_class_file(args.class_file)
+        names, colors, ignore, _ = datasets.read_class_file(args.class_file)
         return names, colors, ignore
     raise ConversionError("need --data-dir (dataset) or --class-file to name the classes")
 
@@ -340,8 +284,6 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from bisenetv2_tf.model import with_output_head
-    from training import datasets
 
     try:
         hw = tuple(args.input_size)

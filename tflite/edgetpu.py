@@ -7,7 +7,6 @@ ops it considers too imprecise or too large, e.g. some ResizeBilinear sizes), so
 where it is available: ``edgetpu_compiler`` is distributed by Coral's Debian repository,
 which this project's machines cannot reach.
 """
-import os
 import shutil
 import subprocess
 

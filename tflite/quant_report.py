@@ -20,9 +20,15 @@ import bisenetv2_tf  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.runtime.calibration import calibration_images
+from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
-from tflite.convert import (ConversionError, calibration_images, check_input_size, concrete_function,
-                            load_keras_model)
+from bisenetv2_tf.model import to_inference
+from bisenetv2_tf.runtime.litert import interpreter, run_tflite
+from bisenetv2_tf.runtime.predictors import load_predictor
+from bisenetv2_tf.runtime.timing import interleaved_stats
+from tflite.convert import ConversionError, check_input_size, concrete_function, load_keras_model
 
 
 def _converter(model, hw, calib):
@@ -61,18 +67,12 @@ def selective_model(model, hw, calib, debug, keep_float):
 
 
 def _latency(content, hw, runs=10, threads=2):
-    from tflite.convert import interpreter, run_tflite
-    from training.inference import interleaved_stats
-
     it = interpreter(content, threads=threads)
     x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
     return interleaved_stats([lambda: run_tflite(it, x)], runs, warmup=1)[0][0]
 
 
 def _miou(path, spec, limit):
-    from training.evaluate import evaluate
-    from training.inference import load_predictor
-
     return evaluate(load_predictor(path), spec, limit, progress=False)["miou"]
 
 
@@ -92,7 +92,6 @@ def main(argv=None):
     p.add_argument("--eval-limit", type=int, help="images for the mIoU comparison (default: all)")
     p.add_argument("--out-dir", default=".", help="where the selective model is written")
     args = p.parse_args(argv)
-    from training import datasets
 
     try:
         hw = tuple(args.input_size)
@@ -106,8 +105,6 @@ def main(argv=None):
             check_writable_dir(args.out_dir, "--out-dir", create=False)
         model = load_keras_model(args.model)
         if len(model.outputs) > 1:
-            from bisenetv2_tf.model import to_inference
-
             model = to_inference(model)
         spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
         calib = calibration_images(spec, hw, args.num_calibration)

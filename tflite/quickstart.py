@@ -5,27 +5,41 @@
 
   python -m tflite.quickstart [--work-dir runs/quickstart] [--epochs 6]
 
-For real data use the same steps by hand (see README): training.train, training.train
---qat, tflite.convert, training.evaluate.
+Training and QAT run as ``python -m training.train`` in a child process, exactly the
+command a user runs (the tflite package does not import training). For real data use
+the same steps by hand (see README): training.train, training.train --qat,
+tflite.convert, training.evaluate.
 """
 import argparse
 import os
+import subprocess
+import sys
 import time
 
 import bisenetv2_tf  # noqa: F401
 import numpy as np
 
+from bisenetv2_tf.data import datasets, synthetic
+from bisenetv2_tf.evaluation.evaluate import evaluate
+from bisenetv2_tf.runtime.litert import interpreter
+from bisenetv2_tf.runtime.predictors import load_predictor
+from bisenetv2_tf.runtime.timing import interleaved_stats
 from tflite import convert
-from training import datasets, synthetic
-from training import train as train_cli
-from training.evaluate import evaluate
-from training.inference import interleaved_stats, load_predictor
+
+
+def train_cli(args):
+    """``python -m training.train ARGS`` in a child process; exits if it fails."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-m", "training.train", *args], env=env)
+    if done.returncode:
+        sys.exit(f"error: python -m training.train failed (exit {done.returncode})")
 
 
 def _latency_ms(path, runs=10):
     if not path.endswith(".tflite"):
         return None
-    it = convert.interpreter(path=path)
+    it = interpreter(path=path)
     inp = it.get_input_details()[0]
     x = np.zeros(inp["shape"], inp["dtype"])
     it.set_tensor(inp["index"], x)
@@ -49,12 +63,12 @@ def main(argv=None):
     common = ["--data-dir", data, "--batch-size", "4", "--crop", str(hw[0]), str(hw[1]), "--seed", "0",
               "--log-every", "5", "--val-every", str(args.epochs)]
     print(f"[2/5] training BiSeNetV2 for {args.epochs} x 10 steps", flush=True)
-    train_cli.main(common + ["--out-dir", os.path.join(work, "train"), "--epochs", str(args.epochs),
+    train_cli(common + ["--out-dir", os.path.join(work, "train"), "--epochs", str(args.epochs),
                              "--steps-per-epoch", "10", "--warmup-steps", "10", "--lr", "0.05",
                              "--scale-range", "0.75", "1.5"])
     float_model = os.path.join(work, "train", "model.keras")
     print(f"[3/5] quantization-aware fine-tuning for {args.qat_steps} steps", flush=True)
-    train_cli.main(common + ["--out-dir", os.path.join(work, "qat"), "--qat", "--init-weights", float_model,
+    train_cli(common + ["--out-dir", os.path.join(work, "qat"), "--qat", "--init-weights", float_model,
                              "--epochs", "1", "--steps-per-epoch", str(args.qat_steps), "--warmup-steps", "1",
                              "--lr", "0.005", "--scale-range", "1.0", "1.0", "--qat-calibration", "16"])
     qat_model = os.path.join(work, "qat", "model.h5")

@@ -13,8 +13,11 @@ continues a run to a larger --epochs, --restart starts over. With
 the same command resumes the run on a fresh clone on another machine.
 """
 import argparse
+import csv
 import json
+import math
 import os
+import shutil
 import sys
 import time
 
@@ -22,11 +25,17 @@ import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS first)
 import tensorflow as tf
 import tf_keras as keras
 
+from bisenetv2_tf import checkpoint
 from bisenetv2_tf.builders import MODEL_NAMES, build_model
-from training import datasets, pipeline, precision, run_state
+from bisenetv2_tf.data import datasets, pipeline
+from bisenetv2_tf.runtime.calibration import calibration_images
+from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU
+from bisenetv2_tf.fileio import atomic_write, check_writable_dir
+from bisenetv2_tf.model import to_inference
+from bisenetv2_tf.qat import calibrate, quantize, quantize_scope
+from training import precision, run_state
 from training.callbacks import NanGuard, NaNLossError, StepLogger
 from training.losses import OhemCrossEntropy
-from training.metrics import StreamingMeanIoU
 from training.schedule import WarmupPoly
 
 
@@ -100,8 +109,6 @@ def parse_args(argv=None):
 
 def check_numbers(parser, args):
     """Every numeric flag checked before any work (exit 2 naming the flag)."""
-    import math
-
     def need(ok, flag, what):
         if not ok:
             parser.error(f"{flag} must be {what}, got {getattr(args, flag[2:].replace('-', '_'))}")
@@ -157,8 +164,6 @@ def _shard_by_data(ds):
 
 def init_weights(model, path):
     """Load a .keras model's weights by layer name, or a CoinCheung state_dict."""
-    from bisenetv2_tf import checkpoint
-
     if path.endswith(".keras") or path.endswith(".h5"):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"--init-weights not found: {path}")
@@ -186,8 +191,6 @@ def build_compiled(args, num_classes, ignore_index, total_steps, calibration=Non
     if args.init_weights:
         init_weights(model, args.init_weights)
     if args.qat:
-        from tflite.qat import calibrate, quantize
-
         model, report = quantize(model)
         print(f"QAT: {len(report['default'])} layers with the default 8-bit scheme, output-only "
               f"configs for {report['output_only']}")
@@ -271,8 +274,6 @@ def resolve_state(args, steps_per_epoch):
 
 def clear_run(out_dir):
     """--restart: remove what a run wrote (state, logs, checkpoints, exported model)."""
-    import shutil
-
     for name in ("state", "checkpoints", "tensorboard", "backup"):
         shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
     for name in ("log.csv", "model.keras", "model.h5"):
@@ -281,8 +282,6 @@ def clear_run(out_dir):
 
 
 def main(argv=None):
-    from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
-
     args = parse_args(argv)
     try:
         policy, why = precision.choose(args.precision, args.qat)
@@ -317,8 +316,6 @@ def main(argv=None):
 
     calibration = None
     if args.qat and not resuming:
-        from tflite.convert import calibration_images
-
         first = pipeline.eval_parser(*pipeline.decode_pair(train_spec.image_paths[0], train_spec.label_paths[0],
                                                            train_spec), ignore)[0]
         calibration = calibration_images(train_spec, tuple(first.shape[:2]), args.qat_calibration, seed)
@@ -387,8 +384,6 @@ def main(argv=None):
 
 def keep_log_rows(path, epochs_done):
     """Drop log.csv rows of epochs the run state has not saved (they are trained again)."""
-    import csv
-
     if not os.path.isfile(path):
         return
     with open(path, newline="") as f:
@@ -397,8 +392,6 @@ def keep_log_rows(path, epochs_done):
     if epochs_done == 0:
         kept = []
     if kept != rows:
-        from bisenetv2_tf.fileio import atomic_write
-
         atomic_write(path, "".join(",".join(r) + "\n" for r in kept))
 
 
@@ -416,8 +409,6 @@ def export_final(model, args, num_classes, paths, state):
     """Write OUT_DIR/model.keras: the float32 inference model (no aux heads), with the
     best-validation weights under ``--export best`` when there are any, else the last
     (OUT_DIR/model.h5 for a QAT model). Non-finite weights are never exported."""
-    from bisenetv2_tf.model import to_inference
-
     best = paths.get("best")
     use_best = args.export == "best" and state.get("best") is not None
     if use_best and not (best and os.path.isfile(best)):
@@ -426,8 +417,6 @@ def export_final(model, args, num_classes, paths, state):
         use_best = False
     path = final_path(args)
     if args.qat:
-        from tflite.qat import quantize_scope
-
         with quantize_scope():
             if use_best:
                 model = keras.models.load_model(best, compile=False)

@@ -1,5 +1,5 @@
 // Pure functions of the web demo: metadata checks, the reference preprocessing of
-// tflite/metadata.py (preprocess_rgb) reproduced bit for bit, PIL's bilinear resize,
+// bisenetv2_tf/runtime/metadata.py (preprocess_rgb) reproduced bit for bit, PIL's bilinear resize,
 // the class map from the output tensor, and the overlay colors.
 // No DOM and no LiteRT here, so node can import this file too.
 
@@ -22,7 +22,7 @@ function fail(message) {
 }
 
 /**
- * Checks a metadata JSON (see tflite/metadata.py) and returns what the page needs:
+ * Checks a metadata JSON (see bisenetv2_tf/runtime/metadata.py) and returns what the page needs:
  * {height, width, inputDtype, quant, mean, std, labels, colors, numClasses, outputKind}.
  */
 export function parseMetadata(meta) {

@@ -2,7 +2,7 @@
 the APK ships? Used by ``build_apk.sh --check`` in two steps:
 
 1. ``reference`` (the project's environment, LiteRT ``ai_edge_litert``): preprocesses each
-   test image for each model exactly like ``tflite.metadata.preprocess_rgb`` (the contract
+   test image for each model exactly like ``bisenetv2_tf.runtime.metadata.preprocess_rgb`` (the contract
    the app's Java core reproduces bit for bit), runs the project's interpreter with its
    default kernels and, for INT8 models, with the reference kernels, and saves inputs and
    outputs to an ``.npz``.
@@ -30,8 +30,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 
 
 def load_metadata_module():
-    # by file path: importing the tflite package would load TensorFlow
-    spec = importlib.util.spec_from_file_location("bisenet_metadata", os.path.join(REPO, "tflite", "metadata.py"))
+    # by file path: importing the bisenetv2_tf package would load TensorFlow
+    spec = importlib.util.spec_from_file_location("bisenet_metadata", os.path.join(REPO, "bisenetv2_tf", "runtime", "metadata.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

@@ -7,9 +7,9 @@ case folder ``OUT_DIR/<model stem>__<image stem>/`` (fixture pixels are shared i
   case.json            what the arrays are: shape, dtype, stored row band, SHA-256 of the full array
   model.json           the model's metadata JSON, copied verbatim
   resized.bin.gz       the letterboxed image after Pillow's bilinear resize, rh*rw*3 uint8
-  input.bin.gz         the model input tensor from tflite.metadata.preprocess_rgb (no batch axis)
+  input.bin.gz         the model input tensor from bisenetv2_tf.runtime.metadata.preprocess_rgb (no batch axis)
   output.bin.gz        the raw output tensor from the LiteRT interpreter (no batch axis)
-  class_map.bin.gz     tflite.metadata.class_map_from_output, H*W uint8
+  class_map.bin.gz     bisenetv2_tf.runtime.metadata.class_map_from_output, H*W uint8
   image_class_map.bin.gz  the class map taken back to the image (inverse letterbox, nearest
                        on pixel centres: row y reads ((2y+1)*rh)//(2h), same for columns), h*w uint8
   overlay.bin.gz       class colours blended into the image, h*w*3 uint8:
@@ -38,7 +38,7 @@ import PIL
 from PIL import Image
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
-from tflite import metadata  # noqa: E402
+from bisenetv2_tf.runtime import metadata  # noqa: E402
 
 FORMAT = "bisenetv2-tf/golden"
 DEFAULT_OUT = os.path.join(os.path.dirname(__file__), "..", "core", "src", "test", "resources", "golden")

@@ -1,6 +1,7 @@
-"""interleaved_stats (training.inference, the one latency loop): every runner once per round,
-after the warm-up rounds; the benchmark's INT8 runner feeds the contract-quantized input."""
-from training.inference import interleaved_stats
+"""interleaved_stats (bisenetv2_tf.runtime.timing, the one latency loop): every runner once per
+round, after the warm-up rounds; the benchmarks' INT8 runner (runtime.litert.timed_runner) feeds
+the contract-quantized input."""
+from bisenetv2_tf.runtime.timing import interleaved_stats
 
 
 def test_runners_are_called_in_rounds():
@@ -14,13 +15,12 @@ def test_runners_are_called_in_rounds():
 
 
 def test_tflite_runner_feeds_the_contract_quantized_input(tmp_path, monkeypatch):
-    """The timed INT8 input is quantized as apps quantize it (tflite.metadata.quantize)."""
+    """The timed INT8 input is quantized as apps quantize it (bisenetv2_tf.runtime.metadata.quantize)."""
     import numpy as np
     import tensorflow as tf
     import tf_keras as keras
 
-    from benchmarks import benchmark
-    from tflite import metadata
+    from bisenetv2_tf.runtime import litert, metadata
 
     keras.utils.set_random_seed(0)
     x = keras.Input((4, 6, 3), batch_size=1)
@@ -35,9 +35,9 @@ def test_tflite_runner_feeds_the_contract_quantized_input(tmp_path, monkeypatch)
     path = tmp_path / "m.tflite"
     path.write_bytes(converter.convert())
     made = []
-    real = benchmark.convert.interpreter
-    monkeypatch.setattr(benchmark.convert, "interpreter", lambda **kw: made.append(real(**kw)) or made[-1])
-    benchmark._tflite_runner(str(path), (4, 6), 1)()
+    real = litert.interpreter
+    monkeypatch.setattr(litert, "interpreter", lambda **kw: made.append(real(**kw)) or made[-1])
+    litert.timed_runner(str(path), (4, 6), 1)()
     inp = made[0].get_input_details()[0]
     expected = metadata.quantize(np.random.default_rng(0).standard_normal((1, 4, 6, 3)).astype(np.float32),
                                  inp["dtype"], *inp["quantization"])

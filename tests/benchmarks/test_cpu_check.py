@@ -25,7 +25,7 @@ def test_isa_flags_without_cpuinfo(tmp_path):
 
 
 def test_control_pair_is_float_and_full_int8():
-    from tflite.convert import interpreter
+    from bisenetv2_tf.runtime.litert import interpreter
 
     fp32, int8 = cpu_check.head_conv_models(hw=(8, 10))
     assert interpreter(content=fp32).get_input_details()[0]["dtype"] == np.float32

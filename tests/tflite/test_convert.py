@@ -1,6 +1,5 @@
 """Converter: every output kind runs on LiteRT and matches Keras; QAT on a tiny model;
 metadata; ONNX; Edge TPU report; bad inputs leave no partial files."""
-import json
 import subprocess
 import sys
 
@@ -9,10 +8,13 @@ import pytest
 import tf_keras as keras
 
 from bisenetv2_tf import bisenetv2
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.qat import calibrate, quantize, quantize_scope
+from bisenetv2_tf.runtime import metadata
+from bisenetv2_tf.runtime.calibration import calibration_images
+from bisenetv2_tf.runtime.litert import interpreter
 from conftest import REPO
-from tflite import convert, metadata
-from tflite.qat import calibrate, quantize, quantize_scope
-from training import datasets
+from tflite import convert
 
 pytestmark = pytest.mark.slow
 HW = (64, 96)
@@ -73,7 +75,7 @@ def test_preprocess_rgb_feeds_the_interpreter(converted):
     assert tensor.shape == (1, *HW, 3) and tensor.dtype == np.uint8
     zp = meta["input"]["quantization"]["zero_point"]
     assert (tensor[0, 48:] == zp).all()  # letterbox padding is normalized 0
-    it = convert.interpreter(path=str(out / "tiny_int8_ptq.tflite"))
+    it = interpreter(path=str(out / "tiny_int8_ptq.tflite"))
     it.set_tensor(it.get_input_details()[0]["index"], tensor)
     it.invoke()
     ids = metadata.class_map_from_output(it.get_tensor(it.get_output_details()[0]["index"]), meta)
@@ -87,7 +89,7 @@ def test_output_heads_and_io_types(model, spec, tmp_path, output, io_dtype):
     headed = with_output_head(model[0], output)
     results = convert.convert_all(headed, ["int8-ptq"], HW, str(tmp_path), "h", spec=spec, io_dtype=io_dtype,
                                   num_calibration=2, num_verify=1, output_kind=output, log=lambda *a: None)
-    it = convert.interpreter(path=results["int8-ptq"]["path"])
+    it = interpreter(path=results["int8-ptq"]["path"])
     assert it.get_input_details()[0]["dtype"] == np.dtype(io_dtype)
     out = it.get_output_details()[0]
     assert list(out["shape"]) == ([1, *HW] if output == "argmax" else [1, *HW, 7])
@@ -102,7 +104,7 @@ def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
     qat, report = quantize(model[0])
     assert report["output_only"] == ["segment.S5_5.bn", "bga.right.mul", "bga.left.mul"]
     assert len(report["default"]) > 150
-    images = convert.calibration_images(spec, HW, 3)
+    images = calibration_images(spec, HW, 3)
     x = images[0]
     before = np.abs(qat(x).numpy() - model[0](x).numpy()).max()
     assert calibrate(qat, images) == 3
@@ -172,8 +174,8 @@ def test_bad_inputs_exit_cleanly_without_partial_files(case, model, synthetic_di
 
 
 def test_empty_representative_set_is_an_error(spec):
-    with pytest.raises(convert.ConversionError, match="empty"):
-        convert.calibration_images(spec.subset([]), HW, 4)
+    with pytest.raises(datasets.DatasetError, match="empty"):
+        calibration_images(spec.subset([]), HW, 4)
 
 
 def _tiny_conv():

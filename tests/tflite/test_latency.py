@@ -1,11 +1,11 @@
 """quickstart's and quant_report's latency columns come from the one timing loop
-(training.inference.interleaved_stats) and time a real LiteRT model."""
+(bisenetv2_tf.runtime.timing.interleaved_stats) and time a real LiteRT model."""
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
 from tflite import quant_report, quickstart
-from training import inference
+from bisenetv2_tf.runtime import timing
 
 
 def _tiny_int8(hw=(4, 6)):
@@ -24,13 +24,13 @@ def _tiny_int8(hw=(4, 6)):
 
 def _spy(monkeypatch, module):
     calls = []
-    real = inference.interleaved_stats
+    real = timing.interleaved_stats
 
     def spy(runners, runs, warmup=3):
         calls.append((len(runners), runs, warmup))
         return real(runners, runs, warmup)
     monkeypatch.setattr(module, "interleaved_stats", spy, raising=False)
-    monkeypatch.setattr(inference, "interleaved_stats", spy)
+    monkeypatch.setattr(timing, "interleaved_stats", spy)
     return calls
 
 

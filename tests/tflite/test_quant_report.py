@@ -6,7 +6,7 @@ import pytest
 import tf_keras as keras
 
 from tflite import quant_report
-from training import datasets
+from bisenetv2_tf.data import datasets
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from training.losses import OhemCrossEntropy, ohem_cross_entropy
-from training.metrics import StreamingMeanIoU, confusion_matrix, scores
+from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU, confusion_matrix, scores
 from training.schedule import WarmupPoly
 
 

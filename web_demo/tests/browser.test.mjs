@@ -84,7 +84,7 @@ function diffCount(a, b) {
 }
 
 function compareRun(key, last, ref) {
-  // 1) The page's own preprocessing == tflite.metadata.preprocess_rgb, bit for bit.
+  // 1) The page's own preprocessing == bisenetv2_tf.runtime.metadata.preprocess_rgb, bit for bit.
   const input = b64(last.input);
   const inputDiff = diffCount(input, ref.input);
   // 2) Raw output and 3) class map against the Python LiteRT interpreter.

@@ -1,5 +1,5 @@
 // Unit tests of segment.js in node (no browser): the JS preprocessing against
-// tflite.metadata.preprocess_rgb (PIL bilinear resize + normalization + quantization),
+// bisenetv2_tf.runtime.metadata.preprocess_rgb (PIL bilinear resize + normalization + quantization),
 // bit for bit, on random images of many sizes, for a quantized and a float model.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,7 +4,7 @@
         [--threads 2] [--bench N]
 
 Reads the metadata JSON beside the model, preprocesses the image with
-``tflite.metadata.preprocess_rgb`` and runs the LiteRT interpreter
+``bisenetv2_tf.runtime.metadata.preprocess_rgb`` and runs the LiteRT interpreter
 (``ai_edge_litert``). Writes to --out-dir:
   image.bin     the decoded RGB image, h*w*3
   input.bin     the input tensor bytes (what the page must produce bit for bit)
@@ -29,11 +29,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _load_metadata_module():
-    """tflite/metadata.py itself, loaded by path: ``import tflite`` would import
+    """bisenetv2_tf/runtime/metadata.py itself, loaded by path: ``import bisenetv2_tf`` would import
     TensorFlow (seconds) for a module that needs only numpy and PIL."""
     import importlib.util
 
-    path = os.path.join(REPO, "tflite", "metadata.py")
+    path = os.path.join(REPO, "bisenetv2_tf", "runtime", "metadata.py")
     spec = importlib.util.spec_from_file_location("tflite_metadata", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,7 +1,7 @@
 package org.bisenetv2tf.core;
 
 /**
- * Top-left letterbox geometry of {@code tflite/metadata.py}: an h x w image is scaled by
+ * Top-left letterbox geometry of {@code bisenetv2_tf/runtime/metadata.py}: an h x w image is scaled by
  * {@code r = min(H/h, W/w)} to {@code round(h*r) x round(w*r)} (Python's round, half to even;
  * no resize when r == 1) and placed at the top-left of the H x W model input; the rest is
  * padding.

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The metadata JSON written beside every converted model ({@code MODEL.tflite -> MODEL.json}),
- * schema version 1 of {@code tflite/metadata.py}: input/output tensors, normalization,
+ * schema version 1 of {@code bisenetv2_tf/runtime/metadata.py}: input/output tensors, normalization,
  * letterbox resize, labels and colors. Apps read everything model-specific from here.
  */
 public final class ModelMetadata {

@@ -6,7 +6,7 @@ package org.bisenetv2tf.core;
  * triangle filter widened by the scale when downsampling, coefficients normalized per output
  * pixel and rounded to 22-bit fixed point, horizontal pass then vertical pass).
  *
- * <p>{@code tflite/metadata.py} resizes with Pillow, so using the same arithmetic here makes
+ * <p>{@code bisenetv2_tf/runtime/metadata.py} resizes with Pillow, so using the same arithmetic here makes
  * the Java input tensor identical to Python's even when the letterbox resizes. Pillow 13
  * changed the order of the two passes for images whose height shrinks much more than their
  * width (see {@link Order}); the coefficients and rounding are the same in every version.

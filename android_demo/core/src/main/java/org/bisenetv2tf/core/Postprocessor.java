@@ -3,7 +3,7 @@ package org.bisenetv2tf.core;
 import java.nio.ByteBuffer;
 
 /**
- * The model's output tensor -> an H x W class map, like {@code tflite.metadata.class_map_from_output}:
+ * The model's output tensor -> an H x W class map, like {@code bisenetv2_tf.runtime.metadata.class_map_from_output}:
  * argmax over the last axis of logits/probs (quantized or float), or the ids themselves for
  * an argmax head. Argmax follows numpy: the first maximum wins, and a NaN counts as the
  * maximum. Quantized outputs are compared raw: dequantization is monotonic (scale > 0), so

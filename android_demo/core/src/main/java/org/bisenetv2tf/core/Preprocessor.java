@@ -3,7 +3,7 @@ package org.bisenetv2tf.core;
 import java.nio.ByteBuffer;
 
 /**
- * RGB pixels -> the model's input tensor, exactly as {@code tflite.metadata.preprocess_rgb}:
+ * RGB pixels -> the model's input tensor, exactly as {@code bisenetv2_tf.runtime.metadata.preprocess_rgb}:
  * <ol>
  *   <li>letterbox to the top-left of the H x W input (Pillow-exact bilinear resize, see
  *       {@link PilResize}); padding is the normalized value 0.0;</li>

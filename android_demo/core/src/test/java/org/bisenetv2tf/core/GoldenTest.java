@@ -32,7 +32,7 @@ import org.junit.runners.Parameterized.Parameters;
 /**
  * Cross-language golden test: for every case folder under {@code golden/} (written by
  * {@code android_demo/tools/make_golden.py} from a real .tflite model with Python's
- * {@code tflite.metadata} and the LiteRT interpreter), the Java core must reproduce the
+ * {@code bisenetv2_tf.runtime.metadata} and the LiteRT interpreter), the Java core must reproduce the
  * resized image and the input tensor bit for bit, the class map from the model's output,
  * and the class map and overlay at image size from that class map.
  */

@@ -7,7 +7,7 @@ import static org.junit.Assert.assertTrue;
 import org.junit.Test;
 
 public class LetterboxTest {
-    /** {h, w, H, W, rh, rw} from tflite.metadata.letterbox_geometry (Python). */
+    /** {h, w, H, W, rh, rw} from bisenetv2_tf.runtime.metadata.letterbox_geometry (Python). */
     private static final int[][] PYTHON = {
         {5, 8, 4, 4, 2, 4},       // round(2.5) == 2: Python rounds half to even
         {7, 8, 4, 4, 4, 4},       // round(3.5) == 4

@@ -1,8 +1,8 @@
-"""The quantization contract every Python path uses (tflite.metadata.quantize):
+"""The quantization contract every Python path uses (bisenetv2_tf.runtime.metadata.quantize):
 round half up (floor(x / scale + 0.5)), as the Java and JS ports do, then clamp."""
 import numpy as np
 
-from tflite import metadata
+from bisenetv2_tf.runtime import metadata
 
 
 def test_quantize_rounds_half_up_and_clamps():

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from bisenetv2_tf.preprocessing import normalize_numpy
-from training import datasets, pipeline
+from bisenetv2_tf.data import datasets, pipeline
 
 
 def test_train_batches_have_crop_shape_and_valid_labels(synthetic_dir):

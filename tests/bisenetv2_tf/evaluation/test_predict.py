@@ -6,7 +6,7 @@ import pytest
 import tf_keras as keras
 from PIL import Image
 
-from training import predict
+from bisenetv2_tf.evaluation import predict
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import tf_keras as keras
 
 import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
 from bisenetv2_tf.builders import build_model
-from tflite.qat import QuantizationError, calibrate, check_input_order, quantize
+from bisenetv2_tf.qat import QuantizationError, calibrate, check_input_order, quantize
 
 
 def concat_created_out_of_order():

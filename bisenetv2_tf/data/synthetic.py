@@ -5,7 +5,7 @@ Scenes have sky, buildings with windows, road with lane marks, pavement, trees, 
 and poles, with texture noise, so a model has to learn something real; a thin band of
 pixels is labelled ignore (255) like object borders in real datasets.
 
-  python -m training.synthetic --out DIR [--train 48 --val 16 --size 128 160]
+  python -m bisenetv2_tf.data.synthetic --out DIR [--train 48 --val 16 --size 128 160]
 """
 import argparse
 import json
@@ -105,7 +105,7 @@ def make_dataset(out_dir, num_train=48, num_val=16, size=(128, 160), seed=0):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m training.synthetic", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m bisenetv2_tf.data.synthetic", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--train", type=int, default=48)

@@ -1,4 +1,4 @@
-"""One predictor interface over Keras (.keras) and TFLite (.tflite) models.
+"""One predictor interface over Keras (.keras, .h5), TFLite (.tflite) and ONNX models.
 
 ``predictor.class_map(image)`` maps an (h,w,3) uint8 RGB image to (h,w) int32 class
 ids at the image's own size:
@@ -6,7 +6,7 @@ ids at the image's own size:
   bottom/right to a multiple of 32 (optionally also flipped / rescaled, averaging
   softmax probabilities) and the prediction is cropped back.
 - TFLite models have a static input: the image is letterboxed exactly as apps do
-  (tflite/metadata.py, reading ``MODEL.json`` beside the model), and the valid region
+  (bisenetv2_tf/runtime/metadata.py, reading ``MODEL.json`` beside the model), and the valid region
   of the class map is cropped and resized back (nearest).
 - ONNX models have a static input too and are letterboxed like TFLite.
 
@@ -14,16 +14,19 @@ ids at the image's own size:
 with a logits output and is refused for class-map (argmax) outputs; ``--scales``
 needs a Keras model and is refused for TFLite/ONNX. ``bounded_class_map`` caps the
 working size (``--max-side``) so that very large images do not exhaust memory.
-
-``interleaved_stats`` is the one latency loop (benchmarks, quant_report, quickstart).
 """
 import os
-import time
 
 import numpy as np
 import tensorflow as tf
+import tf_keras as keras
+from PIL import Image
 
-from bisenetv2_tf.preprocessing import CITYSCAPES, Normalization, normalize_numpy
+from bisenetv2_tf.model import with_output_head
+from bisenetv2_tf.preprocessing import CITYSCAPES, normalize_numpy
+from bisenetv2_tf.qat import quantize_scope
+from bisenetv2_tf.runtime import metadata
+from bisenetv2_tf.runtime.litert import interpreter
 
 
 class InferenceError(ValueError):
@@ -31,23 +34,6 @@ class InferenceError(ValueError):
 
 
 DEFAULT_MAX_SIDE = 2048  # longer image side predicted at (Cityscapes' 2048x1024 fits)
-
-
-def interleaved_stats(runners, runs, warmup=3):
-    """[(median ms, p90 ms)] per runner, timed in rounds that call every runner once.
-
-    Interleaving spreads the machine's slow phases (other VMs, throttling) over all rows
-    alike, so ratios between rows stay meaningful on a noisy machine."""
-    for _ in range(warmup):
-        for fn in runners:
-            fn()
-    times = [[] for _ in runners]
-    for _ in range(runs):
-        for fn, bucket in zip(runners, times):
-            t0 = time.perf_counter()
-            fn()
-            bucket.append(1000 * (time.perf_counter() - t0))
-    return [(float(np.median(t)), float(np.percentile(t, 90))) for t in times]
 
 
 def _pad_to(x, multiple=32):
@@ -58,11 +44,6 @@ def _pad_to(x, multiple=32):
 
 class KerasPredictor:
     def __init__(self, path, scales=(1.0,), flip=False, norm=CITYSCAPES):
-        import tf_keras as keras
-
-        from bisenetv2_tf.model import with_output_head
-        from tflite.qat import quantize_scope
-
         try:
             with quantize_scope():
                 model = keras.models.load_model(path, compile=False)
@@ -104,9 +85,6 @@ class KerasPredictor:
 
 class TFLitePredictor:
     def __init__(self, path, threads=2, flip=False):
-        from tflite import metadata
-        from tflite.convert import interpreter
-
         with open(path, "rb") as f:
             head = f.read(8)
         if len(head) < 8 or head[4:8] != b"TFL3":
@@ -126,7 +104,6 @@ class TFLitePredictor:
             k = int(self.out["shape"][-1]) if kind == "logits" else 0
             self.meta = metadata.build("unknown", "unknown", self.inp, self.out, kind, CITYSCAPES,
                                        [str(i) for i in range(k)], [(0, 0, 0)] * k, 255)
-        self.metadata = metadata
         if flip and len(self.out["shape"]) != 4:
             raise InferenceError(f"{path}: --flip needs a logits output; this model outputs class ids (argmax)")
         self.flip = flip
@@ -137,15 +114,15 @@ class TFLitePredictor:
     def _raw(self, tensor):
         self.it.set_tensor(self.inp["index"], tensor)
         self.it.invoke()
-        return self.metadata.dequantize(self.it.get_tensor(self.out["index"])[0], self.out)
+        return metadata.dequantize(self.it.get_tensor(self.out["index"])[0], self.out)
 
     def class_map(self, image):
         h, w = image.shape[:2]
-        tensor = self.metadata.preprocess_rgb(image, self.meta)
-        _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
+        tensor = metadata.preprocess_rgb(image, self.meta)
+        _, (vh, vw) = metadata.letterbox_geometry((h, w), self.input_hw)
         y = self._raw(tensor)
         if self.flip:
-            flipped = self.metadata.preprocess_rgb(image[:, ::-1], self.meta)
+            flipped = metadata.preprocess_rgb(image[:, ::-1], self.meta)
             y = _flip_average(y, self._raw(flipped), vh, vw)
         ids = y.argmax(-1) if y.ndim == 3 else y
         return _unletterbox(ids, (vh, vw), (h, w))
@@ -177,8 +154,6 @@ class ONNXPredictor:
     def __init__(self, path, threads=2, flip=False):
         import onnxruntime
 
-        from tflite import metadata
-
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         try:
@@ -198,17 +173,16 @@ class ONNXPredictor:
         self.num_classes = int(out_shape[-1]) if logits and isinstance(out_shape[-1], int) else None
         self.flip = flip
         self.meta = metadata.float_input(self.input_hw, CITYSCAPES)
-        self.metadata = metadata
 
     def _raw(self, tensor):
         return self.session.run(None, {self.name: tensor})[0][0]
 
     def class_map(self, image):
         h, w = image.shape[:2]
-        y = self._raw(self.metadata.preprocess_rgb(image, self.meta))
-        _, (vh, vw) = self.metadata.letterbox_geometry((h, w), self.input_hw)
+        y = self._raw(metadata.preprocess_rgb(image, self.meta))
+        _, (vh, vw) = metadata.letterbox_geometry((h, w), self.input_hw)
         if self.flip:
-            y = _flip_average(y, self._raw(self.metadata.preprocess_rgb(image[:, ::-1], self.meta)), vh, vw)
+            y = _flip_average(y, self._raw(metadata.preprocess_rgb(image[:, ::-1], self.meta)), vh, vw)
         ids = y.argmax(-1) if y.ndim == 3 else y
         return _unletterbox(ids, (vh, vw), (h, w))
 
@@ -223,8 +197,6 @@ def bounded_class_map(predictor, image, max_side=DEFAULT_MAX_SIDE):
     h, w = image.shape[:2]
     if not max_side or max(h, w) <= max_side:
         return predictor.class_map(image), (h, w)
-    from PIL import Image
-
     r = max_side / max(h, w)
     nh, nw = max(1, min(max_side, round(h * r))), max(1, min(max_side, round(w * r)))
     small = np.asarray(Image.fromarray(np.asarray(image, np.uint8)).resize((nw, nh), Image.BILINEAR))

@@ -18,13 +18,13 @@ graph matcher lists a pattern's inputs in layer-list order, not in call order, a
 ``ConcatTransform`` rebuilds the inbound nodes from that list. Channel counts still
 match, so nothing fails: the Stem's concat silently swaps halves and a trained model
 drops to ~10% mIoU. ``quantize`` applies the transform with
-inputs kept in call order and then checks every multi-input layer against the float
+inputs kept in call order (``compat.tfmot_inputs_in_call_order``) and then checks every multi-input layer against the float
 model.
 """
-import contextlib
-
 import tensorflow_model_optimization as tfmot
 import tf_keras as keras
+
+from bisenetv2_tf import compat
 
 quantizers = tfmot.quantization.keras.quantizers
 
@@ -59,27 +59,6 @@ def quantize_scope():
 
 class QuantizationError(RuntimeError):
     """The QAT graph does not compute what the float graph computes."""
-
-
-@contextlib.contextmanager
-def _inputs_in_call_order():
-    """Make TFMOT's pattern matcher list a layer's inputs in the order the layer uses them."""
-    from tensorflow_model_optimization.python.core.quantization.keras.graph_transformations import (
-        model_transformer)
-
-    cls = model_transformer.ModelTransformer
-    original = cls._get_layers
-
-    def get_layers_in_given_order(self, layer_names):
-        by_name = {layer["config"]["name"]: layer for layer in self._config["layers"]}
-        ordered = list(dict.fromkeys(n for n in layer_names if n in by_name))  # unique, in order
-        return [by_name[n] for n in ordered]
-
-    cls._get_layers = get_layers_in_given_order
-    try:
-        yield
-    finally:
-        cls._get_layers = original
 
 
 def _inbound_names(layer):
@@ -133,7 +112,7 @@ def quantize(model):
         return tfmot.quantization.keras.quantize_annotate_layer(layer)
 
     annotated = keras.models.clone_model(model, clone_function=annotate)
-    with quantize_scope(), _inputs_in_call_order():
+    with quantize_scope(), compat.tfmot_inputs_in_call_order():
         qat = tfmot.quantization.keras.quantize_apply(annotated)
     check_input_order(model, qat)
     return qat, report
@@ -147,18 +126,6 @@ def calibrate(qat_model, images):
     per-batch min/max. BatchNormalization and Dropout run in inference mode meanwhile,
     so no other state changes. Returns the number of batches used.
     """
-    quantizer_cls = quantizers.MovingAverageQuantizer
-    original_call = quantizer_cls.__call__
-    state = {"decay": 0.0}
-
-    def calibrating_call(self, inputs, training, weights, **kwargs):
-        from tensorflow_model_optimization.python.core.quantization.keras import quant_ops
-
-        return quant_ops.MovingAvgQuantize(
-            inputs, weights["min_var"], weights["max_var"], ema_decay=state["decay"], is_training=training,
-            num_bits=self.num_bits, per_channel=self.per_axis, symmetric=self.symmetric,
-            narrow_range=self.narrow_range)
-
     frozen = []
     for layer in qat_model.layers:
         inner = getattr(layer, "layer", layer)
@@ -168,14 +135,13 @@ def calibrate(qat_model, images):
         if isinstance(inner, keras.layers.Dropout):
             frozen.append((inner, "rate", inner.rate))
             inner.rate = 0.0
-    quantizer_cls.__call__ = calibrating_call
-    count = 0
+    state = {"count": 0}
     try:
-        for count, batch in enumerate(images, start=1):
-            state["decay"] = 1.0 - 1.0 / count  # running mean of per-batch extremes
-            qat_model(batch, training=True)
+        with compat.tfmot_activation_ema_decay(lambda: 1.0 - 1.0 / state["count"]):  # running mean
+            for batch in images:
+                state["count"] += 1
+                qat_model(batch, training=True)
     finally:
-        quantizer_cls.__call__ = original_call
         for obj, attr, value in frozen:
             setattr(obj, attr, value)
-    return count
+    return state["count"]

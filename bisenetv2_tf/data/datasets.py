@@ -17,6 +17,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from bisenetv2_tf.data.camvid_classes import CAMVID_CLASSES, CAMVID_COLORS, CAMVID_IGNORE
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 
 # Cityscapes labelIds -> trainIds (cityscapesScripts' labels.py); everything else 255.
@@ -124,8 +126,6 @@ def camvid(data_dir, split, class_file=None, ignore_index=None):
     if os.path.isfile(class_file):
         names, colors, ignore, _ = read_class_file(class_file)
     else:
-        from training.camvid_classes import CAMVID_CLASSES, CAMVID_COLORS, CAMVID_IGNORE
-
         names, colors, ignore = CAMVID_CLASSES, CAMVID_COLORS, CAMVID_IGNORE
     if ignore_index is not None:
         ignore = ignore_index

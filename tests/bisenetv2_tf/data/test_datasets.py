@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training import datasets
+from bisenetv2_tf.data import datasets
 
 
 def _write_pair(root, split, name, image, label):
@@ -36,7 +36,7 @@ def test_camvid_defaults_without_class_file(tmp_path):
     _write_pair(tmp_path, "val", "a.png", np.zeros((8, 8, 3), np.uint8), np.full((8, 8), 11, np.uint8))
     spec = datasets.camvid(str(tmp_path), "val")
     assert spec.num_classes == 11 and spec.ignore_index == 11 and spec.class_names[0] == "Sky"
-    from training.camvid_classes import CAMVID_IGNORE
+    from bisenetv2_tf.data.camvid_classes import CAMVID_IGNORE
 
     assert spec.ignore_index == CAMVID_IGNORE
 

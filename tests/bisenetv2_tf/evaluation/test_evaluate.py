@@ -11,7 +11,9 @@ import tf_keras as keras
 from PIL import Image
 
 from conftest import REPO
-from training import datasets, evaluate, inference
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.evaluation import evaluate
+from bisenetv2_tf.runtime import predictors
 
 CLASSES = ["a", "b", "c", "d"]
 
@@ -81,7 +83,7 @@ def test_keras_tflite_onnx_agree_and_json_is_complete(models, data, tmp_path):
         out = tmp_path / f"{name}.json"
         assert _main("--model", models / name, "--data-dir", data, "--json", out) is None
         scores[name] = json.loads(out.read_text())
-        assert scores[name]["num_images"] == 3 and scores[name]["max_side"] == inference.DEFAULT_MAX_SIDE
+        assert scores[name]["num_images"] == 3 and scores[name]["max_side"] == predictors.DEFAULT_MAX_SIDE
     assert scores["four.tflite"]["confusion_matrix"] == scores["four.keras"]["confusion_matrix"]
     assert scores["four.onnx"]["confusion_matrix"] == scores["four.keras"]["confusion_matrix"]
     assert sorted(os.listdir(tmp_path)) == sorted(["data", "four.keras.json", "four.tflite.json",
@@ -148,28 +150,28 @@ def test_json_path_that_cannot_be_written_is_refused_before_work(models, data, t
 
 def test_onnx_applies_flip_as_keras_does_and_refuses_scales(models, tmp_path):
     image = np.random.default_rng(3).integers(0, 255, (32, 32, 3), np.uint8)
-    keras_flip = inference.load_predictor(str(models / "four.keras"), flip=True).class_map(image)
-    onnx_flip = inference.load_predictor(str(models / "four.onnx"), flip=True).class_map(image)
-    onnx_plain = inference.load_predictor(str(models / "four.onnx")).class_map(image)
+    keras_flip = predictors.load_predictor(str(models / "four.keras"), flip=True).class_map(image)
+    onnx_flip = predictors.load_predictor(str(models / "four.onnx"), flip=True).class_map(image)
+    onnx_plain = predictors.load_predictor(str(models / "four.onnx")).class_map(image)
     assert (onnx_flip == keras_flip).mean() > 0.99
     assert (onnx_flip != onnx_plain).sum() > 0  # the flip was applied (the model is not mirror-symmetric)
-    with pytest.raises(inference.InferenceError, match="--scales needs a Keras model .ONNX"):
-        inference.load_predictor(str(models / "four.onnx"), scales=(0.5, 1.0))
+    with pytest.raises(predictors.InferenceError, match="--scales needs a Keras model .ONNX"):
+        predictors.load_predictor(str(models / "four.onnx"), scales=(0.5, 1.0))
     data = _dataset(tmp_path / "data", [_ids()], images=[image])
     message = _main("--model", models / "four.onnx", "--data-dir", data, "--scales", "0.75", "1")
     assert message.startswith("error: --scales needs a Keras model")
 
 
 def test_flip_on_a_class_id_output_is_refused(models):
-    with pytest.raises(inference.InferenceError, match="--flip needs a logits output"):
-        inference.load_predictor(str(models / "argmax.tflite"), flip=True)
+    with pytest.raises(predictors.InferenceError, match="--flip needs a logits output"):
+        predictors.load_predictor(str(models / "argmax.tflite"), flip=True)
 
 
 def test_large_images_are_predicted_at_max_side_and_scored_at_label_size(models, tmp_path, capsys):
     big = np.kron(_ids(24, 32), np.ones((8, 8), np.uint8))  # 192x256 label of 8x8 blocks
     image = np.kron(np.random.default_rng(1).integers(0, 255, (24, 32, 3), np.uint8), np.ones((8, 8, 1), np.uint8))
     data = _dataset(tmp_path / "data", [big], images=[image])
-    predictor = inference.load_predictor(str(models / "four.keras"))
+    predictor = predictors.load_predictor(str(models / "four.keras"))
     seen = []
     real = predictor.class_map
     predictor.class_map = lambda x: seen.append(x.shape) or real(x)
@@ -179,7 +181,7 @@ def test_large_images_are_predicted_at_max_side_and_scored_at_label_size(models,
     assert "predicted at 64x48 (--max-side 64)" in capsys.readouterr().err
     assert np.asarray(result["confusion_matrix"]).sum() == 192 * 256  # scored at the label's size
     seen.clear()
-    ids, work_hw = inference.bounded_class_map(predictor, image, 64)
+    ids, work_hw = predictors.bounded_class_map(predictor, image, 64)
     assert ids.shape == (192, 256) and work_hw == (48, 64)
     small = real(np.asarray(Image.fromarray(image).resize((64, 48), Image.BILINEAR)))
     np.testing.assert_array_equal(ids[::4, ::4], small)  # nearest scale-back of the small class map

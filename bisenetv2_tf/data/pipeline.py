@@ -12,7 +12,7 @@ import os
 import tensorflow as tf
 
 from bisenetv2_tf.preprocessing import CITYSCAPES, normalize
-from training import datasets
+from bisenetv2_tf.data import datasets
 
 AUTOTUNE = tf.data.AUTOTUNE
 

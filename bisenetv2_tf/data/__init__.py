@@ -1,0 +1,3 @@
+"""Data: dataset specs and class tables, tf.data pipelines, synthetic data.
+
+Imports the model layer (preprocessing) only."""

@@ -1,0 +1,147 @@
+r"""Evaluate a .keras, .h5, .tflite or .onnx model at full resolution: per-class IoU, mIoU, pixel accuracy.
+
+  python -m training.evaluate --model models/camvid/bisenetv2.keras \
+      --data-dir ../shared/data/camvid --split val --json val.json [--flip] [--scales 0.75 1 1.25]
+
+Images are evaluated at their own size (Keras: padded to a multiple of 32; TFLite
+and ONNX: letterboxed into the fixed input as apps do) and scored against the label
+at the label's own size. Images whose longer side exceeds --max-side (default 2048)
+are predicted at that size and the class map is scaled back, so an 8000x6000 photo
+does not take tens of GB. The confusion matrix streams over the split.
+
+Before any prediction the pairs are checked as training checks them (readable
+files, matching sizes, label ids in range, no RGB color labels in an id dataset) and
+the model's class count must equal the dataset's.
+"""
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+
+from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_file
+from bisenetv2_tf.data import datasets
+from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
+from bisenetv2_tf.evaluation.metrics import confusion_matrix, scores
+
+
+def check_classes(predictor, spec, model_name="model"):
+    """``InferenceError`` unless the model predicts as many classes as the dataset has."""
+    k = getattr(predictor, "num_classes", None)
+    if k is not None and k != spec.num_classes:
+        raise InferenceError(f"{model_name} predicts {k} classes but the dataset has {spec.num_classes} "
+                             f"({', '.join(spec.class_names[:4])}{', ...' if spec.num_classes > 4 else ''}); "
+                             "wrong model or --dataset/--class-file?")
+
+
+def evaluate(predictor, spec, limit=None, progress=True, max_side=DEFAULT_MAX_SIDE, check=True,
+             model_name="model"):
+    """Returns the metrics dict (see module docstring) for ``spec``'s pairs.
+
+    With ``check`` (default) the pairs are first checked as training checks them
+    (``datasets.check_files``) and the model's class count against the dataset's.
+    """
+    if limit is not None and limit < 1:
+        raise InferenceError(f"--limit {limit}: must be at least 1")
+    k = spec.num_classes
+    count = len(spec) if limit is None else min(limit, len(spec))
+    if count < len(spec):
+        spec = spec.subset(range(count))
+    if check:
+        check_classes(predictor, spec, model_name)
+        datasets.check_files(spec)
+    matrix = np.zeros((k, k), np.int64)
+    t0 = time.time()
+    noted = False
+    for i in range(count):
+        with Image.open(spec.image_paths[i]) as img:
+            image = np.asarray(img.convert("RGB"))
+        label = datasets.read_label(spec, spec.label_paths[i])
+        pred, work_hw = bounded_class_map(predictor, image, max_side)
+        if progress and not noted and work_hw != image.shape[:2]:
+            noted = True
+            print(f"note: {spec.image_paths[i]} is {image.shape[1]}x{image.shape[0]}: predicted at "
+                  f"{work_hw[1]}x{work_hw[0]} (--max-side {max_side}) and scaled back; images larger than "
+                  f"--max-side are all treated so", file=sys.stderr, flush=True)
+        if pred.max(initial=0) >= k:
+            raise InferenceError(f"model predicts class {pred.max()} but the dataset has {k} classes")
+        matrix += confusion_matrix(label, pred, k, spec.ignore_index).numpy()
+        if progress and ((i + 1) % 20 == 0 or i + 1 == count):
+            print(f"  {i + 1}/{count} images, {(time.time() - t0) / (i + 1):.2f} s/image", file=sys.stderr,
+                  flush=True)
+    result = scores(matrix)
+    return {
+        "miou": result["miou"],
+        "pixel_accuracy": result["pixel_accuracy"],
+        "per_class_iou": {name: (None if np.isnan(v) else float(v))
+                          for name, v in zip(spec.class_names, result["per_class_iou"])},
+        "num_images": count,
+        "seconds": time.time() - t0,
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def format_table(result):
+    lines = ["| class | IoU |", "|---|---:|"]
+    for name, iou in result["per_class_iou"].items():
+        lines.append(f"| {name} | {'n/a' if iou is None else f'{100 * iou:.2f}'} |")
+    lines.append(f"| **mIoU** | **{100 * result['miou']:.2f}** |")
+    lines.append(f"| pixel accuracy | {100 * result['pixel_accuracy']:.2f} |")
+    return "\n".join(lines)
+
+
+def _check_args(args):
+    """One-line errors for numeric flags, before anything is loaded."""
+    if args.limit is not None and args.limit < 1:
+        raise InferenceError(f"--limit {args.limit}: must be at least 1")
+    if args.threads < 1:
+        raise InferenceError(f"--threads {args.threads}: must be at least 1")
+    if args.max_side < 0 or 0 < args.max_side < 32:
+        raise InferenceError(f"--max-side {args.max_side}: must be 0 (no cap) or at least 32")
+    if args.json:
+        check_writable_file(args.json, "--json")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--split", default="val")
+    p.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"))
+    p.add_argument("--class-file")
+    p.add_argument("--json", help="write the metrics here")
+    p.add_argument("--flip", action="store_true",
+                   help="average with the horizontally flipped image (models with a logits output)")
+    p.add_argument("--scales", type=float, nargs="+", default=[1.0], help="multi-scale (Keras models)")
+    p.add_argument("--limit", type=int, help="evaluate only the first N images")
+    p.add_argument("--threads", type=int, default=2, help="TFLite/ONNX threads")
+    p.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE,
+                   help="predict images whose longer side is larger at this size, class map scaled back to "
+                        f"the label (bounds memory; 0: never; default {DEFAULT_MAX_SIDE})")
+    args = p.parse_args(argv)
+    try:
+        _check_args(args)
+        spec = datasets.load_spec(args.dataset, args.data_dir, args.split, args.class_file)
+        predictor = load_predictor(args.model, tuple(args.scales), args.flip, args.threads)
+        result = evaluate(predictor, spec, args.limit, max_side=args.max_side, model_name=args.model)
+    except (datasets.DatasetError, InferenceError, OutputPathError, FileNotFoundError) as err:
+        sys.exit(f"error: {err}")
+    result.update(model=args.model, split=args.split, data_dir=args.data_dir, flip=args.flip,
+                  scales=args.scales, max_side=args.max_side)
+    print(format_table(result))
+    print(f"{result['num_images']} images in {result['seconds']:.1f}s")
+    if args.json:
+        for key in ("miou", "pixel_accuracy"):  # no valid pixel at all: JSON null, never NaN
+            if np.isnan(result[key]):
+                result[key] = None
+        try:
+            atomic_write(args.json, json.dumps(result, indent=1, allow_nan=False))
+        except (OSError, ValueError) as err:
+            sys.exit(f"error: --json {args.json}: {err}")
+
+
+if __name__ == "__main__":
+    main()
