@@ -4,20 +4,32 @@ r"""Segment image(s) with a .keras, .h5, .tflite or .onnx model; write colored m
       --out-dir preds/ IMAGE [IMAGE ...]
 
 Writes NAME_mask.png (class colors) and NAME_overlay.png (mask blended over the
-image) for each input, each file complete or absent (temp file + rename). Colors come
-from the model's metadata JSON, --class-file, or a default palette. Images whose longer
-side exceeds --max-side (default 2048) are predicted at that size and the mask scaled
-back to the image, so very large photos do not exhaust memory.
+image) for each input, each file complete or absent (temp file + rename). Inputs that
+share a file name (a/frame.png and b/frame.png, or frame.png and frame.jpg) never
+overwrite each other: they are named after their folders (a_frame_mask.png,
+b_frame_mask.png), with a numeric suffix when the folders do not tell them apart
+(a_frame_1_mask.png); all names are fixed before any prediction, and each renamed
+input is listed. Inputs with a unique name keep NAME_mask.png.
+
+Colors come from --class-file, else the model's metadata: the TFLite/ONNX model's
+metadata JSON (MODEL.json), or for a .keras/.h5 model the train_args.json that
+training.train wrote beside it (or above OUT_DIR/checkpoints/), used only when its
+class count matches the model's; else a default palette (said on stderr). Images whose
+longer side exceeds --max-side (default 2048) are predicted at that size and the mask
+scaled back to the image, so very large photos do not exhaust memory.
 """
-import argparse
+import collections
+import json
 import os
 import sys
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from bisenetv2_tf import cli
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_dir
 from bisenetv2_tf.data import datasets
+from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
 
 
@@ -31,9 +43,108 @@ def overlay(image, mask_rgb, alpha=0.5):
     return (image.astype(np.float32) * (1 - alpha) + mask_rgb.astype(np.float32) * alpha).round().astype(np.uint8)
 
 
+def _valid_colors(colors, num_classes):
+    """``colors`` as a list of (r, g, b) ints when it is one color per class (and not all
+    black, the placeholder of metadata built without classes), else None."""
+    try:
+        colors = [tuple(int(v) for v in c) for c in colors]
+    except (TypeError, ValueError):
+        return None
+    if not colors or any(len(c) != 3 or not all(0 <= v <= 255 for v in c) for c in colors):
+        return None
+    if num_classes and len(colors) != num_classes:
+        return None
+    return colors if any(map(any, colors)) else None
+
+
+def _train_args_colors(model_path, num_classes):
+    """Colors from the train_args.json training.train wrote beside OUT_DIR/model.keras
+    (or above OUT_DIR/checkpoints/*.keras), when its class count matches the model's."""
+    folder = os.path.dirname(os.path.abspath(model_path))
+    folders = [folder] + ([os.path.dirname(folder)] if os.path.basename(folder) == "checkpoints" else [])
+    for folder in folders:
+        path = os.path.join(folder, "train_args.json")
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path) as f:
+                info = json.load(f)
+            colors = info["colors"]
+            count = int(info.get("num_classes") or len(colors))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if count == num_classes:
+            return _valid_colors(colors, num_classes)
+    return None
+
+
+def _onnx_colors(model_path, num_classes):
+    """Colors from a valid metadata JSON beside MODEL.onnx (MODEL.json), if any."""
+    path = os.path.splitext(model_path)[0] + ".json"
+    if not os.path.isfile(path):
+        return None
+    try:
+        meta = metadata.read(path)
+        return _valid_colors(meta["colors"], num_classes)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def model_colors(model_path, predictor):
+    """The class colors the model carries (TFLite metadata, the ONNX model's JSON, a Keras
+    model's train_args.json), or None."""
+    num_classes = getattr(predictor, "num_classes", None)
+    if model_path.endswith(".tflite"):
+        meta = getattr(predictor, "meta", None) or {}
+        return _valid_colors(meta.get("colors") or [], None)  # as before: any non-black colors
+    if model_path.endswith(".onnx"):
+        return _onnx_colors(model_path, num_classes)
+    return _train_args_colors(model_path, num_classes)
+
+
+def output_names(paths):
+    """One output name (without _mask.png) per input, unique and deterministic: the file
+    stem, or for stems shared by several inputs (compared case-insensitively, as some
+    filesystems do) the nearest parent folder names that tell them apart joined with
+    '_', with a numeric suffix for those the folders cannot."""
+    stems = [os.path.splitext(os.path.basename(p))[0] for p in paths]
+    groups = collections.defaultdict(list)
+    for i, stem in enumerate(stems):
+        groups[stem.casefold()].append(i)
+    names = list(stems)
+    taken = {stems[g[0]].casefold() for g in groups.values() if len(g) == 1}
+    for group in (g for g in groups.values() if len(g) > 1):
+        parents = [[part for part in os.path.normpath(os.path.abspath(paths[i])).split(os.sep)[:-1] if part]
+                   for i in group]
+        chosen = None
+        for depth in range(1, max(len(p) for p in parents) + 1):
+            candidates = ["_".join(p[-depth:] + [stems[i]]) for p, i in zip(parents, group)]
+            keys = [c.casefold() for c in candidates]
+            if len(set(keys)) == len(keys) and not taken.intersection(keys):
+                chosen = candidates
+                break
+        if chosen is None:  # same folders (frame.png and frame.jpg, or one file twice): number them
+            chosen = []
+            bases = ["_".join(p[-1:] + [stems[i]]) for p, i in zip(parents, group)]
+            counts = collections.Counter(b.casefold() for b in bases)
+            for base in bases:
+                if counts[base.casefold()] == 1 and base.casefold() not in taken:
+                    chosen.append(base)
+                    taken.add(base.casefold())
+                    continue
+                n = 1
+                while f"{base}_{n}".casefold() in taken or f"{base}_{n}".casefold() in counts:
+                    n += 1
+                chosen.append(f"{base}_{n}")
+                taken.add(chosen[-1].casefold())
+        for i, name in zip(group, chosen):
+            names[i] = name
+            taken.add(name.casefold())
+    return names
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m training.predict", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("training.predict", __doc__)
     p.add_argument("images", nargs="+")
     p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
     p.add_argument("--out-dir", required=True)
@@ -43,27 +154,37 @@ def main(argv=None):
     p.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE,
                    help=f"predict larger images at this longer side, mask scaled back (0: never; default "
                         f"{DEFAULT_MAX_SIDE})")
+    cli.add_threads(p)
     args = p.parse_args(argv)
     try:
         if args.max_side < 0 or 0 < args.max_side < 32:
             raise InferenceError(f"--max-side {args.max_side}: must be 0 (no cap) or at least 32")
         if not 0 <= args.alpha <= 1:
             raise InferenceError(f"--alpha {args.alpha}: must be in [0, 1]")
+        if args.threads < 1:
+            raise InferenceError(f"--threads {args.threads}: must be at least 1")
         check_writable_dir(args.out_dir, "--out-dir", create=False)
-        predictor = load_predictor(args.model, flip=args.flip)
+        predictor = load_predictor(args.model, flip=args.flip, threads=args.threads)
         if args.class_file:
             datasets.read_class_file(args.class_file)
     except (InferenceError, OutputPathError, datasets.DatasetError, FileNotFoundError) as err:
         sys.exit(f"error: {err}")
     if args.class_file:
         colors = datasets.read_class_file(args.class_file)[1]
-    elif getattr(predictor, "meta", None) and predictor.meta["colors"] and any(map(any, predictor.meta["colors"])):
-        colors = predictor.meta["colors"]
     else:
-        colors = datasets.default_colors(getattr(predictor, "num_classes", 256))
+        colors = model_colors(args.model, predictor)
+        if colors is None:
+            colors = datasets.default_colors(getattr(predictor, "num_classes", None) or 256)
+            print(f"note: {args.model} carries no class colors: masks use a default palette "
+                  f"(pass --class-file classes.json for the class colors)", file=sys.stderr)
+    names = output_names(args.images)
+    for path, name in zip(args.images, names):
+        if name != os.path.splitext(os.path.basename(path))[0]:
+            print(f"note: {path} shares its file name with another input: written as {name}_mask.png, "
+                  f"{name}_overlay.png", file=sys.stderr)
     check_writable_dir(args.out_dir, "--out-dir")  # creates it
     failed = 0
-    for path in args.images:
+    for path, name in zip(args.images, names):
         try:
             with Image.open(path) as img:
                 image = np.asarray(img.convert("RGB"))
@@ -76,7 +197,7 @@ def main(argv=None):
             print(f"note: {path} is {image.shape[1]}x{image.shape[0]}: predicted at {work_hw[1]}x{work_hw[0]} "
                   f"(--max-side {args.max_side}), mask scaled back", file=sys.stderr)
         mask = colorize(ids, colors)
-        stem = os.path.join(args.out_dir, os.path.splitext(os.path.basename(path))[0])
+        stem = os.path.join(args.out_dir, name)
         for suffix, array in (("_mask.png", mask), ("_overlay.png", overlay(image, mask, args.alpha))):
             with atomic_path(stem + suffix) as tmp:
                 Image.fromarray(array).save(tmp, format="PNG")

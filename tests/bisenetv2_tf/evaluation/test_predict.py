@@ -1,4 +1,6 @@
-"""training.predict: --out-dir checked up front, complete files only, bounded working size."""
+"""training.predict: --out-dir checked up front, complete files only, bounded working size,
+class colors of the model's training run, unique output names."""
+import json
 import os
 
 import numpy as np
@@ -6,6 +8,7 @@ import pytest
 import tf_keras as keras
 from PIL import Image
 
+from bisenetv2_tf.data import datasets
 from bisenetv2_tf.evaluation import predict
 
 
@@ -75,3 +78,105 @@ def test_large_image_is_predicted_at_max_side(model_path, tmp_path, capsys):
     assert Image.open(tmp_path / "o" / "big_mask.png").size == (200, 300)
     assert _main("--model", model_path, "--out-dir", tmp_path / "o", "--max-side", "8", path) == \
         "error: --max-side 8: must be 0 (no cap) or at least 32"
+
+
+# Class colors and output names: a 1x1 identity convolution classifies a pure red pixel
+# as class 0, a pure green one as class 1 (the normalization is monotonic per channel).
+COLORS = [[10, 20, 30], [40, 50, 60], [70, 80, 90]]
+
+
+def _identity_model(folder, train_args=None):
+    inp = keras.Input((None, None, 3))
+    conv = keras.layers.Conv2D(3, 1, name="logits")
+    out = conv(inp)
+    conv.set_weights([np.eye(3, dtype=np.float32)[None, None], np.zeros(3, np.float32)])
+    folder.mkdir(parents=True, exist_ok=True)
+    keras.Model(inp, out).save(folder / "model.keras")
+    if train_args is not None:
+        (folder / "train_args.json").write_text(json.dumps(train_args))
+    return folder / "model.keras"
+
+
+@pytest.fixture(scope="module")
+def run_model(tmp_path_factory):
+    """A model in a training run's folder: train_args.json with 3 class colors beside it."""
+    return _identity_model(tmp_path_factory.mktemp("run"),
+                           {"num_classes": 3, "class_names": ["a", "b", "c"], "colors": COLORS})
+
+
+@pytest.fixture(scope="module")
+def other_run_model(tmp_path_factory):
+    """A train_args.json for another class count (5) beside a 3-class model."""
+    return _identity_model(tmp_path_factory.mktemp("other"),
+                           {"num_classes": 5, "class_names": list("abcde"), "colors": [[1, 2, 3]] * 5})
+
+
+def _solid(path, rgb, size=(6, 8)):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full(size + (3,), rgb, np.uint8)).save(path)
+    return path
+
+
+def _mask_colors(path):
+    return {tuple(c) for c in np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3).tolist()}
+
+
+def test_keras_model_gets_the_class_colors_of_its_training_run(run_model, tmp_path, capsys):
+    red, green = _solid(tmp_path / "red.png", (255, 0, 0)), _solid(tmp_path / "green.png", (0, 255, 0))
+    assert _main("--model", run_model, "--out-dir", tmp_path / "o", red, green) is None
+    assert _mask_colors(tmp_path / "o" / "red_mask.png") == {tuple(COLORS[0])}
+    assert _mask_colors(tmp_path / "o" / "green_mask.png") == {tuple(COLORS[1])}
+    assert capsys.readouterr().err == ""  # quiet: no palette note, no renames
+
+
+def test_class_file_beats_train_args(run_model, tmp_path):
+    classes = tmp_path / "classes.json"
+    classes.write_text(json.dumps({"classes": ["x", "y", "z"], "colors": [[200, 0, 0], [0, 200, 0], [0, 0, 200]]}))
+    red = _solid(tmp_path / "red.png", (255, 0, 0))
+    assert _main("--model", run_model, "--out-dir", tmp_path / "o", "--class-file", classes, red) is None
+    assert _mask_colors(tmp_path / "o" / "red_mask.png") == {(200, 0, 0)}
+
+
+def test_train_args_of_another_class_count_is_ignored(other_run_model, tmp_path, capsys):
+    green = _solid(tmp_path / "green.png", (0, 255, 0))
+    assert _main("--model", other_run_model, "--out-dir", tmp_path / "o", green) is None
+    assert _mask_colors(tmp_path / "o" / "green_mask.png") == {tuple(datasets.default_colors(3)[1])}
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "default palette" in err[0] and "--class-file" in err[0]
+
+
+def test_same_file_names_never_overwrite_each_other(run_model, tmp_path, capsys):
+    a = _solid(tmp_path / "a" / "frame.png", (255, 0, 0))
+    b = _solid(tmp_path / "b" / "frame.png", (0, 255, 0))
+    jpg = _solid(tmp_path / "b" / "frame.jpg", (0, 0, 255))  # same stem, same folder as b/frame.png
+    unique = _solid(tmp_path / "a" / "photo.png", (0, 255, 0))
+    out = tmp_path / "o"
+    assert _main("--model", run_model, "--out-dir", out, a, b, jpg, unique) is None
+    assert sorted(os.listdir(out)) == sorted(f"{n}_{kind}.png" for n in ("a_frame", "b_frame_1", "b_frame_2", "photo")
+                                             for kind in ("mask", "overlay"))
+    assert _mask_colors(out / "a_frame_mask.png") == {tuple(COLORS[0])}
+    assert _mask_colors(out / "b_frame_1_mask.png") == {tuple(COLORS[1])}
+    assert _mask_colors(out / "b_frame_2_mask.png") == {tuple(COLORS[2])}
+    assert _mask_colors(out / "photo_mask.png") == {tuple(COLORS[1])}
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all("shares its file name" in line for line in err)
+    assert any(str(a) in line and "a_frame_mask.png" in line for line in err)
+    assert not any("photo" in line for line in err)
+
+
+def test_output_names_are_unique_and_deterministic():
+    names = predict.output_names(["x/a/frame.png", "y/a/frame.png", "a/photo.jpg", "b/Photo.png", "solo.png"])
+    assert names == ["x_a_frame", "y_a_frame", "a_photo", "b_Photo", "solo"]
+    assert predict.output_names(["frame.png", "frame.png"]) == predict.output_names(["frame.png", "frame.png"])
+    assert len(set(predict.output_names(["frame.png", "frame.png"]))) == 2
+    # a disambiguated name never takes the name of another input
+    assert predict.output_names(["a/frame.png", "b/frame.png", "a_frame.png"])[2] == "a_frame"
+    assert len({n.casefold() for n in predict.output_names(["a/frame.png", "b/frame.png", "a_frame.png"])}) == 3
+
+
+def test_threads_below_one_is_one_line_error(run_model, image_path, tmp_path):
+    with pytest.raises(SystemExit) as e:
+        predict.main(["--model", str(run_model), "--out-dir", str(tmp_path / "o"), "--threads", "0", str(image_path)])
+    assert e.value.code not in (0, None)
+    assert str(e.value.code).startswith("error: --threads 0") and "\n" not in str(e.value.code)
+    assert not (tmp_path / "o").exists()
