@@ -1,15 +1,15 @@
-"""Latency, size and CamVid val mIoU of every artifact, side by side in one run.
+r"""Latency, size and mIoU of every artifact, side by side in one run.
 
-  python -m benchmarks.benchmark --keras models/camvid/bisenetv2.keras \
-      --qat models/camvid/bisenetv2_qat.h5 --artifacts models/camvid \
-      --data-dir ../shared/data/camvid --sizes 384x480 512x1024
+  python -m benchmarks.benchmark --model models/camvid/bisenetv2.keras \
+      --qat-model models/camvid/bisenetv2_qat.h5 --artifacts models/camvid \
+      --data-dir ../shared/data/camvid --input-size 384 480 --input-size 512 1024
 
 Batch 1, 2 threads (TF intra-op, LiteRT/XNNPACK, ONNX Runtime). Latency is the median
 and p90 over --runs invocations after warm-up, timed in interleaved rounds (every
 model once per round); ratios are to TFLite FP32 in the same run. Artifacts for the
 size of the files in --artifacts are used as they are; other sizes are converted into
 a temporary folder first. mIoU is measured only
-at the artifacts' own size (full CamVid val unless --eval-limit).
+at the artifacts' own size, on --split (default val; all of it unless --eval-limit).
 
 The table starts with the CPU's ISA flags and a one-conv INT8-vs-FP32 control
 (benchmarks/cpu_check.py): on a CPU without VNNI, INT8 cannot beat FP32 by much.
@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks.cpu_check import report
+from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.runtime.litert import interpreter, timed_runner
@@ -54,7 +55,7 @@ def _onnx_runner(path, hw, threads):
 def artifacts_for(size, args, model, qat, spec, tmp):
     """{kind: path} for one size: the shipped ones if they have this size, else converted."""
     found = {}
-    name = os.path.basename(args.keras).split(".")[0]
+    name = os.path.basename(args.model).split(".")[0]
     for kind in KINDS + ("onnx",):
         path = os.path.join(args.artifacts, f"{name}.onnx" if kind == "onnx" else
                             f"{name}_{convert.FILE_SUFFIX[kind]}.tflite")
@@ -85,37 +86,45 @@ def _static_hw(path):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.benchmark", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--keras", required=True, help="float inference model (.keras)")
-    p.add_argument("--qat", help="QAT model (.h5) for the INT8-QAT row")
+    p = cli.parser("benchmarks.benchmark", __doc__)
+    p.add_argument("--model", required=True, help="float inference model (.keras)")
+    p.add_argument("--keras", dest="model", help=argparse.SUPPRESS)
+    p.add_argument("--qat-model", help="QAT model (.h5) for the INT8-QAT row")
+    p.add_argument("--qat", dest="qat_model", help=argparse.SUPPRESS)
     p.add_argument("--artifacts", required=True, help="folder with NAME_{fp32,fp16,int8_ptq,int8_qat}.tflite, NAME.onnx")
-    p.add_argument("--data-dir", required=True, help="CamVid-layout data (calibration and mIoU)")
-    p.add_argument("--sizes", nargs="+", default=["384x480", "512x1024"])
+    cli.add_data(p, split="val", split_help="split the mIoU is measured on (default val)",
+                 data_help="dataset root (calibration and mIoU)")
+    p.add_argument("--calib-split", default="train", help="split of the calibration images (default train)")
+    cli.add_input_sizes(p, default=[(384, 480), (512, 1024)])
     p.add_argument("--runs", type=int, default=20)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--eval-limit", type=int, help="val images for mIoU (default all)")
+    cli.add_threads(p)
+    p.add_argument("--eval-limit", type=int, help="images for mIoU (default all)")
     p.add_argument("--no-miou", action="store_true")
-    p.add_argument("--num-calibration", type=int, default=100)
+    cli.add_num_calibration(p, help="INT8 PTQ calibration images for sizes converted here (default 100)")
     args = p.parse_args(argv)
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
-    model = convert.load_keras_model(args.keras)
-    qat = convert.load_keras_model(args.qat) if args.qat else None
-    spec = datasets.camvid(args.data_dir, "train")
-    val = datasets.camvid(args.data_dir, "val")
-    sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.sizes]
+    try:
+        model = convert.load_keras_model(args.model)
+        qat = convert.load_keras_model(args.qat_model) if args.qat_model else None
+        spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
+        val = datasets.load_spec(args.dataset, args.data_dir, args.split)
+        sizes = cli.input_sizes(args)
+        for size in sizes:
+            convert.check_input_size(size)
+    except (convert.ConversionError, datasets.DatasetError) as err:
+        raise SystemExit(f"error: {err}") from None
     tmp = tempfile.mkdtemp(prefix="bench-")
 
     print("\n".join(report(args.threads)) + "\n", flush=True)
-    shipped_fp32 = os.path.join(args.artifacts, f"{os.path.basename(args.keras).split('.')[0]}_fp32.tflite")
+    shipped_fp32 = os.path.join(args.artifacts, f"{os.path.basename(args.model).split('.')[0]}_fp32.tflite")
     eval_size = _static_hw(shipped_fp32) if os.path.isfile(shipped_fp32) else None
     for size in sizes:
         paths = artifacts_for(size, args, model, qat, spec, tmp)
-        rows = [("Keras fp32 (tf.function)", _keras_runner(model, size), None, args.keras)]
+        rows = [("Keras fp32 (tf.function)", _keras_runner(model, size), None, args.model)]
         if qat is not None:
-            rows.append(("Keras QAT (fake-quant)", _keras_runner(qat, size), None, args.qat))
+            rows.append(("Keras QAT (fake-quant)", _keras_runner(qat, size), None, args.qat_model))
         labels = {"fp32": "TFLite FP32", "fp16": "TFLite FP16 weights", "int8-ptq": "TFLite INT8 PTQ",
                   "int8-qat": "TFLite INT8 QAT"}
         for kind in KINDS:
@@ -135,7 +144,7 @@ def main(argv=None):
         base = next(m[1] for m in measured if m[0] == "TFLite FP32")
         n = args.eval_limit or len(val)
         print(f"\n### {size[0]}x{size[1]}, batch 1, {args.threads} threads, {args.runs} interleaved runs\n")
-        print(f"| model | median ms | p90 ms | ratio to TFLite FP32 | size MB | CamVid val mIoU ({n} images) |")
+        print(f"| model | median ms | p90 ms | ratio to TFLite FP32 | size MB | {args.split} mIoU ({n} images) |")
         print("|---|---:|---:|---:|---:|---:|")
         for label, median, p90, size_mb, miou in measured:
             print(f"| {label} | {median:.1f} | {p90:.1f} | {median / base:.2f} | "

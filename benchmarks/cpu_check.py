@@ -8,11 +8,11 @@ BiSeNet V2's segmentation head at 384x480) as a TFLite FP32 model and as a full-
 model, side by side. Without AVX-512 VNNI / AVX-VNNI the int8 GEMM kernels gain little
 over FP32 FMA, so an INT8 model is not faster on such a machine whatever its graph.
 """
-import argparse
 
 import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
 import numpy as np
 
+from bisenetv2_tf import cli
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.timing import interleaved_stats
 from training.precision import cpu_flags
@@ -81,9 +81,8 @@ def report(threads=2, runs=10):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.cpu_check", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--threads", type=int, default=2)
+    p = cli.parser("benchmarks.cpu_check", __doc__)
+    cli.add_threads(p)
     p.add_argument("--runs", type=int, default=10)
     args = p.parse_args(argv)
     print("\n".join(report(args.threads, args.runs)))

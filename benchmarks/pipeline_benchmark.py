@@ -1,14 +1,14 @@
-"""Is the input pipeline fast enough? Images/s of the tf.data training pipeline alone
+r"""Is the input pipeline fast enough? Images/s of the tf.data training pipeline alone
 (decode + augment + batch) next to the training step rate, in one run.
 
   python -m benchmarks.pipeline_benchmark --data-dir ../shared/data/camvid \
       --batch-size 8 --crop 256 320 --steps 30
 """
-import argparse
 import time
 
 import bisenetv2_tf  # noqa: F401
 
+from bisenetv2_tf import cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.data import datasets, pipeline
 from training.losses import OhemCrossEntropy
@@ -16,16 +16,17 @@ from training.train import with_targets
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.pipeline_benchmark", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--dataset", default="camvid")
+    p = cli.parser("benchmarks.pipeline_benchmark", __doc__)
+    cli.add_data(p, split="train", split_help="split the pipeline reads (default train)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--crop", type=int, nargs=2, default=(256, 320))
     p.add_argument("--batches", type=int, default=40, help="pipeline batches timed")
     p.add_argument("--steps", type=int, default=10, help="training steps timed")
     a = p.parse_args(argv)
-    spec = datasets.load_spec(a.dataset, a.data_dir, "train")
+    try:
+        spec = datasets.load_spec(a.dataset, a.data_dir, a.split)
+    except datasets.DatasetError as err:
+        raise SystemExit(f"error: {err}") from None
     cfg = pipeline.AugmentConfig(crop_size=tuple(a.crop))
     rows = []
     for cache in (False, True):

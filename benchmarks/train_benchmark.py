@@ -20,7 +20,8 @@ import tensorflow as tf
 import tf_keras as keras
 
 from benchmarks.cpu_check import cpu_line
-from bisenetv2_tf.builders import MODEL_NAMES, build_model
+from bisenetv2_tf import cli
+from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.complexity import total_macs
 from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.runtime.litert import interpreter
@@ -100,9 +101,8 @@ def op_profile(run_step, steps, top=15):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.train_benchmark", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="bisenetv2", choices=MODEL_NAMES)
+    p = cli.parser("benchmarks.train_benchmark", __doc__)
+    cli.add_arch(p)
     p.add_argument("--num-classes", type=int, default=11, help="default 11 (CamVid)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--crops", type=_size, nargs="+", default=[(256, 320), (352, 480)], metavar="HxW")
@@ -110,7 +110,7 @@ def main(argv=None):
                    choices=("float32", "mixed_bfloat16"))
     p.add_argument("--steps", type=int, default=6, help="timed rounds (default 6)")
     p.add_argument("--warmup", type=int, default=2, help="untimed rounds first (default 2)")
-    p.add_argument("--threads", type=int, default=2, help="TFLite threads (default 2)")
+    cli.add_threads(p)
     p.add_argument("--profile", type=int, default=0, metavar="STEPS",
                    help="also profile STEPS training steps per precision at the first crop and print "
                         "the time per op kernel (default 0: off)")
@@ -120,14 +120,14 @@ def main(argv=None):
             p.error(f"--{flag.replace('_', '-')} must be >= 1")
     if a.warmup < 0 or a.profile < 0:
         p.error("--warmup and --profile must be >= 0")
-    args = train.parse_args(["--data-dir", "-", "--out-dir", "-", "--model", a.model,
+    args = train.parse_args(["--data-dir", "-", "--out-dir", "-", "--arch", a.arch,
                              "--batch-size", str(a.batch_size)])
     print(cpu_line(), flush=True)
     rows, profiles = [], []
     for crop in a.crops:
-        train_macs = total_macs(build_model(a.model, a.num_classes, input_shape=(*crop, 3)))
+        train_macs = total_macs(build_model(a.arch, a.num_classes, input_shape=(*crop, 3)))
         runners = [train_runner(args, crop, policy, a.num_classes) for policy in a.precisions]
-        infer, infer_macs = tflite_runner(a.model, crop, a.num_classes, a.threads)
+        infer, infer_macs = tflite_runner(a.arch, crop, a.num_classes, a.threads)
         stats = interleaved_stats(runners + [infer], a.steps, a.warmup)
         if a.profile and crop == a.crops[0]:
             profiles = [(policy, op_profile(run, a.profile)) for policy, run in zip(a.precisions, runners)]
@@ -141,7 +141,7 @@ def main(argv=None):
                      f"{ms / 1000:.3f}", f"{stats[-1][1] / 1000:.3f}", f"{1000 / ms:.2f}",
                      f"{infer_macs * 1000 / ms / 1e9:.0f}", ""))
         print(f"done {crop[0]}x{crop[1]}", flush=True)
-    print(f"\nbatch {a.batch_size}, {a.model}, {a.num_classes} classes, main + aux OHEM losses; "
+    print(f"\nbatch {a.batch_size}, {a.arch}, {a.num_classes} classes, main + aux OHEM losses; "
           f"median of {a.steps} interleaved rounds")
     print("| crop | what | s/step | p90 s | img/s | GMAC/s | speed-up vs first row |")
     print("|---|---|---:|---:|---:|---:|---:|")

@@ -9,14 +9,17 @@ It also keeps TensorFlow's C++ log lines (oneDNN notes, "Could not find cuda dri
 file descriptor 2 points at /dev/null only while ``import tensorflow`` runs here (those
 lines come from absl before it reads any setting), restored right after, also on error.
 Python exceptions and the CLIs' own ``error: ...`` lines are unaffected.
-``BISENETV2_VERBOSE=1`` leaves both alone, so TensorFlow logs as it does by default.
+``BISENETV2_VERBOSE=1``, or ``--verbose`` on the command line of any of the project's
+CLIs (read here, before TensorFlow loads), leaves both alone, so TensorFlow logs as it
+does by default.
 """
 import os
 import sys
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 
-VERBOSE = os.environ.get("BISENETV2_VERBOSE", "").strip().lower() not in ("", "0", "false", "no")
+VERBOSE = (os.environ.get("BISENETV2_VERBOSE", "").strip().lower() not in ("", "0", "false", "no")
+           or "--verbose" in sys.argv[1:])
 
 
 def _import_tensorflow_quietly():

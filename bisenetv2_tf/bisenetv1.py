@@ -8,7 +8,7 @@ Keras layers named after the PyTorch module paths (``cp.arm16.conv_atten``,
 import tf_keras as keras
 
 from bisenetv2_tf.layers import batch_norm, conv, conv_bn_relu
-from bisenetv2_tf.model import OUTPUTS, _check_input_shape, _output_head
+from bisenetv2_tf.output_layers import OUTPUTS, check_input_shape, output_head
 from bisenetv2_tf.names import BISENETV1
 from bisenetv2_tf.resnet18 import resnet18
 
@@ -120,14 +120,14 @@ def bisenetv1(
         raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
     if num_classes < 1:
         raise ValueError(f"num_classes must be >= 1, got {num_classes}")
-    _check_input_shape(input_shape)
+    check_input_shape(input_shape)
 
     image = keras.Input(shape=tuple(input_shape), batch_size=batch_size, name="image")
     feats = context_path(image)
     feat_sp = spatial_path(image)
     feat_fuse = feature_fusion(feat_sp, feats["feat_cp8"])
     logits = bisenet_output(feat_fuse, num_classes, HEAD_MID_CHANNELS, 8, "conv_out", "logits")
-    outputs = [_output_head(logits, output)]
+    outputs = [output_head(logits, output)]
     if aux_heads:
         for head_name, module, endpoint, up in AUX_HEADS:
             outputs.append(

@@ -22,6 +22,3 @@ def segment_head(x, num_classes, mid_channels, up_factor, aux, prefix, output_na
         up_factor, interpolation="bilinear", dtype="float32", name=output_name
     )(x)
 
-
-# (output / module name, endpoint it taps, up factor)
-AUX_HEADS = (("aux2", "feat2", 4), ("aux3", "feat3", 8), ("aux4", "feat4", 16), ("aux5_4", "feat5_4", 32))

@@ -1,7 +1,7 @@
-"""Import a CoinCheung/BiSeNet checkpoint (.pth or .npz) as a Keras model.
+r"""Import a CoinCheung/BiSeNet checkpoint (.pth or .npz) as a Keras model.
 
   python -m bisenetv2_tf.import_torch CHECKPOINT --num-classes N --out MODEL.keras
-      [--model bisenetv2|bisenetv2-l|bisenetv1 | --variant v2|v2-l|v1] [--with-aux]
+      [--arch bisenetv2|bisenetv2-l|bisenetv1 | --variant v2|v2-l|v1] [--with-aux]
       [--input-size H W]
 
 Writes an inference model (or, with --with-aux, the training model with the auxiliary
@@ -12,14 +12,13 @@ Every key must match: a mismatched or unreadable checkpoint exits non-zero with 
 one-line error and no output file; --out is checked before anything is built and
 written atomically (complete or absent).
 """
-import argparse
 import sys
 
 import bisenetv2_tf  # noqa: F401
-from bisenetv2_tf import checkpoint
+from bisenetv2_tf import checkpoint, cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_file
-from bisenetv2_tf.names import BISENETV2, MODEL_NAMES, VARIANT_TO_MODEL, variants_help
+from bisenetv2_tf.names import BISENETV2, VARIANT_TO_MODEL, variants_help
 
 
 def import_checkpoint(path, num_classes, model_name=BISENETV2.name, with_aux=False, input_size=None):
@@ -36,19 +35,18 @@ def import_checkpoint(path, num_classes, model_name=BISENETV2.name, with_aux=Fal
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bisenetv2_tf.import_torch", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("bisenetv2_tf.import_torch", __doc__)
     p.add_argument("checkpoint", help="CoinCheung state_dict: .pth (needs torch) or .npz with the same keys")
     p.add_argument("--num-classes", type=int, required=True)
     p.add_argument("--out", required=True, help="output .keras file")
-    p.add_argument("--model", default=BISENETV2.name, choices=MODEL_NAMES)
-    p.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL), help=f"shorthand for --model: {variants_help()}")
+    cli.add_arch(p, default=BISENETV2.name)
+    p.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL), help=f"shorthand for --arch: {variants_help()}")
     p.add_argument("--with-aux", action="store_true", help="keep the training-only auxiliary heads")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
                    help="static input size (default: any size, multiples of 32)")
     args = p.parse_args(argv)
     if args.variant:
-        args.model = VARIANT_TO_MODEL[args.variant]
+        args.arch = VARIANT_TO_MODEL[args.variant]
     if not args.out.endswith(".keras"):
         p.error("--out must end with .keras")
     try:
@@ -57,7 +55,7 @@ def main(argv=None):
         if args.input_size and min(args.input_size) <= 0:
             raise ValueError(f"--input-size {args.input_size[0]} {args.input_size[1]}: must be positive")
         check_writable_file(args.out, "--out", create_parent=True)
-        model, ignored = import_checkpoint(args.checkpoint, args.num_classes, args.model, args.with_aux,
+        model, ignored = import_checkpoint(args.checkpoint, args.num_classes, args.arch, args.with_aux,
                                            args.input_size)
     except (checkpoint.CheckpointMismatchError, FileNotFoundError, ImportError, OutputPathError, ValueError) as err:
         sys.exit(f"error: {err}")
@@ -67,7 +65,7 @@ def main(argv=None):
     except OSError as err:
         sys.exit(f"error: --out {args.out}: {err}")
     extra = f"; ignored {len(ignored)} auxiliary-head keys" if ignored else ""
-    print(f"wrote {args.out}: {args.model}, {args.num_classes} classes, "
+    print(f"wrote {args.out}: {args.arch}, {args.num_classes} classes, "
           f"{'training (with aux heads)' if args.with_aux else 'inference'} model{extra}")
 
 

@@ -1,57 +1,65 @@
 """BiSeNet V2 builders: the training model (main + 4 aux logits) and inference models.
 
-The architecture is written as data (``BiSeNetV2Config``) so that the Large variant is
-another table, not a fork of the code.
+The architecture is written as data (``BiSeNetV2Spec``, one literal per variant) so
+that the Large variant is another table, not a fork of the code.
 """
 import dataclasses
 
 import tf_keras as keras
 
 from bisenetv2_tf.aggregation import bilateral_guided_aggregation
-from bisenetv2_tf.detail_branch import DETAIL_STAGES, detail_branch
-from bisenetv2_tf.heads import AUX_HEADS, segment_head
+from bisenetv2_tf.detail_branch import detail_branch
+from bisenetv2_tf.heads import segment_head
 from bisenetv2_tf.names import BISENETV2, BISENETV2_L
-from bisenetv2_tf.output_layers import ClassMap
-from bisenetv2_tf.semantic_branch import EXPANSION, SEMANTIC_STAGES, STEM_CHANNELS, semantic_branch
-
-OUTPUTS = ("logits", "probs", "argmax")
-
+from bisenetv2_tf.output_layers import OUTPUTS, check_input_shape, output_head
+from bisenetv2_tf.semantic_branch import semantic_branch
 
 @dataclasses.dataclass(frozen=True)
-class BiSeNetV2Config:
-    """Architecture table. Stage tuples are (name, channels, number of layers)."""
+class BiSeNetV2Spec:
+    """One variant's architecture (the paper's Table 1 and the heads), as data.
 
-    detail_stages: tuple = DETAIL_STAGES
-    stem_channels: int = STEM_CHANNELS
-    semantic_stages: tuple = SEMANTIC_STAGES
-    expansion: int = EXPANSION
-    head_mid_channels: int = 1024
-    aux_mid_channels: int = 128
-
-
-def _large_config():
-    """BiSeNetV2-L: semantic-branch width x2 and depth x3 (paper: alpha=2, d=3).
-
-    The paper gives only the two multipliers. Our reading: every semantic-branch width
-    (stem, S3, S4, S5, CE) doubles; every stage keeps one stride-2 GE layer and has 3x
-    as many GE layers in total (S3/S4: 2 -> 6, S5: 4 -> 12). The detail branch, BGA
-    width (128) and heads are unchanged; BGA's semantic-side convs map 256 -> 128.
+    Stage tuples are (name, output channels, number of layers); the first layer of each
+    stage has stride 2. Semantic stages are gather-and-expansion (GE) layers with
+    ``expansion``; the Context Embedding block (S5_5) keeps the last stage's width.
+    ``aux_heads``: (output name, semantic endpoint it taps, upsampling factor to the
+    input size), the training-only booster heads.
     """
-    stages = tuple((name, 2 * ch, 3 * n) for name, ch, n in SEMANTIC_STAGES)
-    return BiSeNetV2Config(stem_channels=2 * STEM_CHANNELS, semantic_stages=stages)
+
+    detail_stages: tuple
+    stem_channels: int
+    semantic_stages: tuple
+    expansion: int
+    head_mid_channels: int
+    aux_mid_channels: int
+    aux_heads: tuple
 
 
-VARIANTS = {BISENETV2.variant: BiSeNetV2Config(), BISENETV2_L.variant: _large_config()}
+BISENETV2_SPEC = BiSeNetV2Spec(
+    detail_stages=(("S1", 64, 2), ("S2", 64, 3), ("S3", 128, 3)),
+    stem_channels=16,
+    semantic_stages=(("S3", 32, 2), ("S4", 64, 2), ("S5_4", 128, 4)),
+    expansion=6,
+    head_mid_channels=1024,
+    aux_mid_channels=128,
+    aux_heads=(("aux2", "feat2", 4), ("aux3", "feat3", 8), ("aux4", "feat4", 16), ("aux5_4", "feat5_4", 32)),
+)
 
+# BiSeNetV2-L: semantic-branch width x2 and depth x3 (paper: alpha=2, d=3). The paper gives
+# only the two multipliers. Our reading: every semantic-branch width (stem, S3, S4, S5, CE)
+# doubles; every stage keeps one stride-2 GE layer and has 3x as many GE layers in total
+# (S3/S4: 2 -> 6, S5: 4 -> 12). The detail branch, BGA width (128) and heads are
+# unchanged; BGA's semantic-side convs map 256 -> 128.
+BISENETV2_L_SPEC = BiSeNetV2Spec(
+    detail_stages=(("S1", 64, 2), ("S2", 64, 3), ("S3", 128, 3)),
+    stem_channels=32,
+    semantic_stages=(("S3", 64, 6), ("S4", 128, 6), ("S5_4", 256, 12)),
+    expansion=6,
+    head_mid_channels=1024,
+    aux_mid_channels=128,
+    aux_heads=(("aux2", "feat2", 4), ("aux3", "feat3", 8), ("aux4", "feat4", 16), ("aux5_4", "feat5_4", 32)),
+)
 
-def _check_input_shape(input_shape):
-    if len(input_shape) != 3 or input_shape[-1] != 3:
-        raise ValueError(f"input_shape must be (H, W, 3), got {tuple(input_shape)}")
-    for side in input_shape[:2]:
-        if side is not None and side % 32:
-            raise ValueError(
-                f"input height and width must be multiples of 32, got {tuple(input_shape[:2])}"
-            )
+VARIANTS = {BISENETV2.variant: BISENETV2_SPEC, BISENETV2_L.variant: BISENETV2_L_SPEC}
 
 
 def bisenetv2(
@@ -68,7 +76,7 @@ def bisenetv2(
     Args:
       num_classes: number of output classes.
       input_shape: (H, W, 3); H and W multiples of 32, or None for any size.
-      variant: "v2" or "v2-l" (or a ``BiSeNetV2Config``).
+      variant: "v2" or "v2-l" (or a ``BiSeNetV2Spec``).
       aux_heads: True builds the training model whose outputs are
         ``[logits, aux2, aux3, aux4, aux5_4]``, each (N,H,W,num_classes) float32.
         False builds the inference model with the single output ``logits``.
@@ -85,7 +93,7 @@ def bisenetv2(
         raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
     if num_classes < 1:
         raise ValueError(f"num_classes must be >= 1, got {num_classes}")
-    _check_input_shape(input_shape)
+    check_input_shape(input_shape)
 
     image = keras.Input(shape=tuple(input_shape), batch_size=batch_size, name="image")
     feat_d = detail_branch(image, config.detail_stages)
@@ -94,25 +102,17 @@ def bisenetv2(
     logits = segment_head(
         feat_head, num_classes, config.head_mid_channels, 8, aux=False, prefix="head", output_name="logits"
     )
-    outputs = [_output_head(logits, output)]
+    outputs = [output_head(logits, output)]
     if aux_heads:
-        for head_name, endpoint, up in AUX_HEADS:
+        for head_name, endpoint, up in config.aux_heads:
             outputs.append(
                 segment_head(
                     feats[endpoint], num_classes, config.aux_mid_channels, up, aux=True,
                     prefix=head_name, output_name=head_name,
                 )
             )
-    default_name = BISENETV2.keras_name if config == VARIANTS[BISENETV2.variant] else BISENETV2_L.keras_name
+    default_name = BISENETV2_L.keras_name if config == BISENETV2_L_SPEC else BISENETV2.keras_name
     return keras.Model(image, outputs if aux_heads else outputs[0], name=name or default_name)
-
-
-def _output_head(logits, output):
-    if output == "probs":
-        return keras.layers.Softmax(dtype="float32", name="probs")(logits)
-    if output == "argmax":
-        return ClassMap(name="argmax")(logits)
-    return logits
 
 
 def to_inference(model, output="logits"):
@@ -125,4 +125,4 @@ def with_output_head(model, output="logits"):
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
     logits = model.get_layer("logits").output
-    return keras.Model(model.inputs, _output_head(logits, output), name=model.name)
+    return keras.Model(model.inputs, output_head(logits, output), name=model.name)

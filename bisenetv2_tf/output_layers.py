@@ -1,6 +1,31 @@
-"""The only custom layer: the argmax class map appended to an inference model."""
+"""What every architecture puts at its input and output: the input-shape check, the
+output head (logits, softmax probabilities or the argmax class map) and ``ClassMap``,
+the only custom layer. V2 and V1 both build with these."""
 import tensorflow as tf
 import tf_keras as keras
+
+OUTPUTS = ("logits", "probs", "argmax")
+
+
+def check_input_shape(input_shape):
+    """ValueError unless ``input_shape`` is (H, W, 3) with H and W multiples of 32 (or None)."""
+    if len(input_shape) != 3 or input_shape[-1] != 3:
+        raise ValueError(f"input_shape must be (H, W, 3), got {tuple(input_shape)}")
+    for side in input_shape[:2]:
+        if side is not None and side % 32:
+            raise ValueError(
+                f"input height and width must be multiples of 32, got {tuple(input_shape[:2])}"
+            )
+
+
+def output_head(logits, output):
+    """(N,H,W,K) logits -> themselves, softmax ``probs`` (float32) or the ``argmax``
+    class map (N,H,W) int32."""
+    if output == "probs":
+        return keras.layers.Softmax(dtype="float32", name="probs")(logits)
+    if output == "argmax":
+        return ClassMap(name="argmax")(logits)
+    return logits
 
 
 @keras.saving.register_keras_serializable(package="bisenetv2_tf")

@@ -6,13 +6,8 @@ import tf_keras as keras
 
 from bisenetv2_tf.layers import batch_norm, conv, conv_bn_relu, depthwise_conv, relu
 
-# (stage name, output channels, number of GE layers; the first one has stride 2)
-SEMANTIC_STAGES = (("S3", 32, 2), ("S4", 64, 2), ("S5_4", 128, 4))
-STEM_CHANNELS = 16
-EXPANSION = 6
 
-
-def stem_block(x, channels=STEM_CHANNELS, prefix="segment.S1S2"):
+def stem_block(x, channels, prefix="segment.S1S2"):
     """(N,H,W,3) -> (N,H/4,W/4,channels).
 
     conv 3x3 s2 -> [CBR1x1(C/2) -> CBR3x3 s2 (C) ‖ MaxPool 3x3 s2] -> concat -> CBR3x3.
@@ -27,7 +22,7 @@ def stem_block(x, channels=STEM_CHANNELS, prefix="segment.S1S2"):
     return conv_bn_relu(feat, channels, 3, 1, prefix=f"{prefix}.fuse")
 
 
-def ge_layer_s1(x, expansion=EXPANSION, prefix=None):
+def ge_layer_s1(x, expansion=6, prefix=None):
     """Gather-and-Expansion layer, stride 1, residual: (N,H,W,C) -> (N,H,W,C)."""
     channels = x.shape[-1]
     feat = conv_bn_relu(x, channels, 3, 1, prefix=f"{prefix}.conv1")
@@ -40,7 +35,7 @@ def ge_layer_s1(x, expansion=EXPANSION, prefix=None):
     return relu(feat, f"{prefix}.relu")
 
 
-def ge_layer_s2(x, out_channels, expansion=EXPANSION, prefix=None):
+def ge_layer_s2(x, out_channels, expansion=6, prefix=None):
     """Gather-and-Expansion layer, stride 2: (N,H,W,C) -> (N,H/2,W/2,out_channels).
 
     Main path: CBR3x3 -> dw3x3 s2 (x expansion) -> BN -> dw3x3 -> BN -> ReLU -> 1x1 -> BN.
@@ -76,7 +71,7 @@ def context_embedding(x, prefix="segment.S5_5"):
     return conv_bn_relu(feat, channels, 3, 1, prefix=f"{prefix}.conv_last")
 
 
-def semantic_branch(x, stem_channels=STEM_CHANNELS, stages=SEMANTIC_STAGES, expansion=EXPANSION):
+def semantic_branch(x, stem_channels, stages, expansion):
     """(N,H,W,3) -> dict of endpoints.
 
     ``feat2`` (H/4, stem), ``feat3`` (H/8), ``feat4`` (H/16), ``feat5_4`` (H/32, before

@@ -1,13 +1,13 @@
 """Print parameters (training and inference), MACs per block and output shapes.
 
-  python -m bisenetv2_tf.summary --variant v2 --num-classes 19 --size 512 1024
+  python -m bisenetv2_tf.summary --variant v2 --num-classes 19 --input-size 512 1024
+  python -m bisenetv2_tf.summary --arch bisenetv1 --num-classes 11 --input-size 384 480
 """
-import argparse
-
 import bisenetv2_tf  # noqa: F401
+from bisenetv2_tf import cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.complexity import count_params, per_block, total_macs
-from bisenetv2_tf.names import BISENETV2, MODEL_NAMES, VARIANT_TO_MODEL, variants_help
+from bisenetv2_tf.names import BISENETV2, VARIANT_TO_MODEL, variants_help
 
 
 def summarize(model_name, num_classes, size, depth=2):
@@ -44,20 +44,19 @@ def summarize(model_name, num_classes, size, depth=2):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bisenetv2_tf.summary", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("bisenetv2_tf.summary", __doc__)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL),
-                       help=f"shorthand for --model: {variants_help()} (default {BISENETV2.variant})")
-    group.add_argument("--model", choices=MODEL_NAMES)
+                       help=f"shorthand for --arch: {variants_help()} (default {BISENETV2.variant})")
+    cli.add_arch(group, default=None)
     p.add_argument("--num-classes", type=int, default=19)
-    p.add_argument("--size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"))
+    cli.add_input_size(p, default=(512, 1024), help="input height and width, multiples of 32 (default 512 1024)")
     p.add_argument("--depth", type=int, default=2, help="block name depth for the MACs table (1 or 2)")
     args = p.parse_args(argv)
-    if args.size[0] % 32 or args.size[1] % 32:
-        p.error(f"--size must be multiples of 32, got {args.size}")
-    name = args.model or VARIANT_TO_MODEL[args.variant or BISENETV2.variant]
-    print("\n".join(summarize(name, args.num_classes, tuple(args.size), args.depth)))
+    if args.input_size[0] % 32 or args.input_size[1] % 32:
+        p.error(f"--input-size must be multiples of 32, got {args.input_size}")
+    name = args.arch or VARIANT_TO_MODEL[args.variant or BISENETV2.variant]
+    print("\n".join(summarize(name, args.num_classes, tuple(args.input_size), args.depth)))
 
 
 if __name__ == "__main__":

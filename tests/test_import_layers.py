@@ -116,6 +116,17 @@ def test_no_import_cycle():
             visit(mod)
 
 
+def test_no_module_imports_another_modules_private_names():
+    private = []
+    for top in PACKAGES:
+        for path in sorted((REPO / top).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+                    private += [f"{module_name(path)} imports {node.module}.{a.name}" for a in node.names
+                                if a.name.startswith("_")]
+    assert not private, private
+
+
 def test_layers_cover_the_moved_modules():
     """The check sees the real tree (guards against an empty glob passing silently)."""
     imports = project_imports()

@@ -1,4 +1,4 @@
-"""Convert a trained Keras model to TFLite (FP32, FP16, dynamic-range, INT8 PTQ, INT8
+r"""Convert a trained Keras model to TFLite (FP32, FP16, dynamic-range, INT8 PTQ, INT8
 from a QAT model) and ONNX; every artifact is verified against Keras and gets a
 metadata JSON (labels, colors, normalization, input size) beside it.
 
@@ -10,7 +10,6 @@ Artifacts are static batch 1 with fixed H x W (what LiteRT.js and the Edge TPU n
 Inputs are normalized RGB (see bisenetv2_tf/runtime/metadata.py); INT8 models take uint8 (or int8,
 ``--io-dtype``) quantized inputs and return quantized logits.
 """
-import argparse
 import json
 import os
 import sys
@@ -23,6 +22,7 @@ import tf_keras as keras
 
 from ai_edge_litert.interpreter import Interpreter
 
+from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
@@ -121,10 +121,10 @@ def check_integer_only(content, precision="int8"):
             f"are float, e.g. {floats[0]!r}); nothing written")
 
 
-def verify(content, model, images):
+def verify(content, model, images, threads=2):
     """Compare the TFLite artifact with the Keras model on ``images`` (list of (1,H,W,3));
     see ``compare``."""
-    it = interpreter(content)
+    it = interpreter(content, threads=threads)
     return compare(lambda x: run_tflite(it, x), model, images)
 
 
@@ -202,8 +202,11 @@ def class_info(args, spec):
 
 def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=None, colors=None,
                 ignore_index=255, qat_model=None, io_dtype="uint8", num_calibration=100,
-                num_verify=8, model_name="bisenetv2", output_kind="logits", log=print):
+                num_verify=8, model_name="bisenetv2", output_kind="logits", log=print, threads=2):
     """Convert ``model`` to each precision; write NAME_PRECISION.tflite + .json into out_dir.
+
+    ``log`` gets one line per phase (calibration images read, calibration progress at each
+    quarter, verification, the artifact written); pass ``lambda *a: None`` for silence.
 
     Returns {precision: {"path", "bytes", "verify", "ops", "seconds"}}.
     """
@@ -224,6 +227,8 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
         raise ConversionError(f"--num-verify {num_verify}: must be at least 1")
     if "int8-qat" in precisions and qat_model is None:
         raise ConversionError("int8-qat needs a QAT model (--qat-model, made by python -m training.train --qat)")
+    if needs_data:
+        log(f"reading {min(num_calibration, len(spec))} calibration images ({hw[0]}x{hw[1]}) ...")
     calib = calibration_images(spec, hw, num_calibration) if needs_data else None
     check = calib[:num_verify] if calib else [
         np.random.default_rng(0).standard_normal((1, hw[0], hw[1], 3)).astype(np.float32) for _ in range(2)]
@@ -232,9 +237,11 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
     for precision in precisions:
         t0 = time.time()
         source = qat_model if precision == "int8-qat" else model
-        representative = (lambda: ([x] for x in calib)) if precision.startswith("int8") else None
+        representative = (lambda: _with_progress(calib, precision, log)) if precision.startswith("int8") else None
+        log(f"{precision}: converting" + (f", calibrating on {len(calib)} images" if representative else "") + " ...")
         content = to_tflite(source, precision, hw, representative, io_dtype)
-        report = verify(content, source, check)
+        log(f"{precision}: verifying against Keras on {len(check)} images ...")
+        report = verify(content, source, check, threads)
         it = interpreter(content)
         meta = metadata.build(model_name, precision.replace("-", "_"), it.get_input_details()[0],
                               it.get_output_details()[0], output_kind, CITYSCAPES, class_names, colors,
@@ -252,25 +259,32 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
     return results
 
 
+def _with_progress(images, label, log):
+    """Yield ``[x]`` per image (the converter's representative dataset), logging each quarter."""
+    marks = {max(1, round(len(images) * q / 4)) for q in (1, 2, 3, 4)}
+    for i, x in enumerate(images, start=1):
+        yield [x]
+        if i in marks:
+            log(f"{label}: calibration {i}/{len(images)}")
+
+
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tflite.convert", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("tflite.convert", __doc__)
     p.add_argument("--model", required=True, help="float .keras model (inference or training)")
     p.add_argument("--qat-model", help="QAT model (.h5 from python -m training.train --qat) for int8-qat")
     p.add_argument("--precision", nargs="+", default=["fp32", "fp16", "int8-ptq"], choices=PRECISIONS)
-    p.add_argument("--input-size", type=int, nargs=2, required=True, metavar=("H", "W"),
-                   help="static input height and width (multiples of 32)")
+    cli.add_input_size(p, required=True)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--name", help="file name stem (default: the model's name, e.g. bisenetv2)")
     p.add_argument("--io-dtype", default="uint8", choices=("uint8", "int8"), help="INT8 model I/O type")
     p.add_argument("--output", default="logits", choices=("logits", "probs", "argmax"),
                    help="output head; argmax (ARG_MAX) does not run on the GPU delegate")
-    p.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"))
-    p.add_argument("--data-dir", help="representative data for INT8 calibration and verification")
-    p.add_argument("--split", default="train", help="split used for calibration (default train)")
+    cli.add_data(p, required=False, split="train", split_help="split used for calibration (default train)",
+                 data_help="representative data for INT8 calibration and verification")
     p.add_argument("--class-file", help="classes.json when no --data-dir is given")
-    p.add_argument("--num-calibration", type=int, default=100)
-    p.add_argument("--num-verify", type=int, default=8, help="images compared against Keras")
+    cli.add_num_calibration(p, help="INT8 calibration images (default 100)")
+    p.add_argument("--num-verify", type=int, default=8, help="images compared against Keras (default 8)")
+    cli.add_threads(p)
     p.add_argument("--onnx", action="store_true", help="also export NAME.onnx (fp32, tf2onnx, opset 17)")
     p.add_argument("--edgetpu", action="store_true",
                    help="Edge TPU profile of the INT8 model(s): op report, edgetpu_compiler if installed")
@@ -294,6 +308,8 @@ def main(argv=None):
                                   "1 image")
         if args.num_verify < 1:
             raise ConversionError(f"--num-verify {args.num_verify}: must be at least 1")
+        if args.threads < 1:
+            raise ConversionError(f"--threads {args.threads}: must be at least 1")
         check_writable_dir(args.out_dir, "--out-dir", create=False)
         model = load_keras_model(args.model)
         if len(model.outputs) > 1 or args.output != "logits":
@@ -306,7 +322,8 @@ def main(argv=None):
         name = args.name or model.name
         model_name = name.split("_")[0]
         results = convert_all(model, args.precision, hw, args.out_dir, name, spec, names, colors, ignore, qat,
-                              args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output)
+                              args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output,
+                              threads=args.threads)
         if args.onnx:
             check = calibration_images(spec, hw, 2) if spec else [
                 np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)]

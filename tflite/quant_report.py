@@ -1,4 +1,4 @@
-"""Where does INT8 lose accuracy? A per-layer INT8-vs-float error table on real images,
+r"""Where does INT8 lose accuracy? A per-layer INT8-vs-float error table on real images,
 and a selective mode that keeps the worst N layers in float, with mIoU and latency.
 
   python -m tflite.quant_report --model models/camvid/bisenetv2.keras --input-size 384 480 \
@@ -20,6 +20,7 @@ import bisenetv2_tf  # noqa: F401
 import numpy as np
 import tensorflow as tf
 
+from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.evaluation.evaluate import evaluate
@@ -72,25 +73,24 @@ def _latency(content, hw, runs=10, threads=2):
     return interleaved_stats([lambda: run_tflite(it, x)], runs, warmup=1)[0][0]
 
 
-def _miou(path, spec, limit):
-    return evaluate(load_predictor(path), spec, limit, progress=False)["miou"]
+def _miou(path, spec, limit, threads=2):
+    return evaluate(load_predictor(path, threads=threads), spec, limit, progress=False)["miou"]
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tflite.quant_report", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("tflite.quant_report", __doc__)
     p.add_argument("--model", required=True, help="float .keras model")
-    p.add_argument("--input-size", type=int, nargs=2, required=True, metavar=("H", "W"))
-    p.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"))
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--calib-split", default="train")
-    p.add_argument("--num-calibration", type=int, default=100)
+    cli.add_input_size(p, required=True)
+    cli.add_data(p, split="val", split_help="split of the mIoU comparison (--keep-float; default val)")
+    p.add_argument("--eval-split", dest="split", help=argparse.SUPPRESS)
+    p.add_argument("--calib-split", default="train", help="split of the calibration and debug images (default train)")
+    cli.add_num_calibration(p, help="INT8 calibration images (default 100)")
     p.add_argument("--num-debug", type=int, default=8, help="images the per-layer errors are measured on")
     p.add_argument("--top", type=int, default=15, help="rows to print")
     p.add_argument("--keep-float", type=int, default=0, help="also build a model with the worst N layers in float")
-    p.add_argument("--eval-split", default="val")
     p.add_argument("--eval-limit", type=int, help="images for the mIoU comparison (default: all)")
     p.add_argument("--out-dir", default=".", help="where the selective model is written")
+    cli.add_threads(p)
     args = p.parse_args(argv)
 
     try:
@@ -98,7 +98,7 @@ def main(argv=None):
         check_input_size(hw)
         for flag, value, least in (("--num-calibration", args.num_calibration, 1), ("--num-debug", args.num_debug, 1),
                                    ("--top", args.top, 1), ("--keep-float", args.keep_float, 0),
-                                   ("--eval-limit", args.eval_limit, 1)):
+                                   ("--eval-limit", args.eval_limit, 1), ("--threads", args.threads, 1)):
             if value is not None and value < least:
                 raise ConversionError(f"{flag} {value}: must be at least {least}")
         if args.keep_float:
@@ -111,7 +111,7 @@ def main(argv=None):
         debug = calibration_images(spec, hw, args.num_debug, seed=1)
         eval_spec = None
         if args.keep_float:  # checked now, not after minutes of conversion
-            eval_spec = datasets.load_spec(args.dataset, args.data_dir, args.eval_split)
+            eval_spec = datasets.load_spec(args.dataset, args.data_dir, args.split)
             if args.eval_limit:
                 eval_spec = eval_spec.subset(range(min(args.eval_limit, len(eval_spec))))
             datasets.check_files(eval_spec)
@@ -133,19 +133,25 @@ def main(argv=None):
     worst = [r["tensor"] for r in rows[: args.keep_float]]
     name = os.path.splitext(os.path.basename(args.model))[0]
     results = []
+    def measure(label, path, content):
+        print(f"{label}: mIoU on {len(eval_spec)} {args.split} images, latency ...", flush=True)
+        return (label, _miou(path, eval_spec, args.eval_limit, args.threads),
+                _latency(content, hw, threads=args.threads), len(content))
+
     for label, keep in (("INT8 PTQ (all layers)", []), (f"INT8 PTQ, worst {len(worst)} in float", worst)):
+        print(f"{label}: converting ...", flush=True)
         content = selective_model(model, hw, calib, debug, keep)
         path = os.path.join(args.out_dir, f"{name}_int8_keepfloat{len(keep)}.tflite")
         atomic_write(path, content)
-        results.append((label, _miou(path, eval_spec, args.eval_limit), _latency(content, hw), len(content)))
+        results.append(measure(label, path, content))
     float_path = os.path.join(args.out_dir, f"{name}_fp32_for_report.tflite")
     converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model, hw)], model)
     content = converter.convert()
     atomic_write(float_path, content)
-    results.insert(0, ("FP32", _miou(float_path, eval_spec, args.eval_limit), _latency(content, hw), len(content)))
+    results.insert(0, measure("FP32", float_path, content))
     n = len(eval_spec)
-    print(f"\n| model (float I/O, {hw[0]}x{hw[1]}) | mIoU ({args.eval_split}, {n} images) | latency ms (2 threads) "
-          f"| size MB |")
+    print(f"\n| model (float I/O, {hw[0]}x{hw[1]}) | mIoU ({args.split}, {n} images) "
+          f"| latency ms ({args.threads} threads) | size MB |")
     print("|---|---:|---:|---:|")
     for label, miou, ms, size in results:
         print(f"| {label} | {100 * miou:.2f} | {ms:.1f} | {size / 1e6:.2f} |")

@@ -10,7 +10,6 @@ command a user runs (the tflite package does not import training). For real data
 the same steps by hand (see README): training.train, training.train --qat,
 tflite.convert, training.evaluate.
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import time
 import bisenetv2_tf  # noqa: F401
 import numpy as np
 
+from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets, synthetic
 from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.runtime.litert import interpreter
@@ -36,10 +36,10 @@ def train_cli(args):
         sys.exit(f"error: python -m training.train failed (exit {done.returncode})")
 
 
-def _latency_ms(path, runs=10):
+def _latency_ms(path, runs=10, threads=2):
     if not path.endswith(".tflite"):
         return None
-    it = interpreter(path=path)
+    it = interpreter(path=path, threads=threads)
     inp = it.get_input_details()[0]
     x = np.zeros(inp["shape"], inp["dtype"])
     it.set_tensor(inp["index"], x)
@@ -47,16 +47,18 @@ def _latency_ms(path, runs=10):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m tflite.quickstart", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("tflite.quickstart", __doc__)
     p.add_argument("--work-dir", default="runs/quickstart")
     p.add_argument("--epochs", type=int, default=6, help="float training epochs of 10 steps")
     p.add_argument("--qat-steps", type=int, default=10)
-    p.add_argument("--size", type=int, nargs=2, default=(128, 160), metavar=("H", "W"))
+    cli.add_input_size(p, default=(128, 160), help="synthetic image and model input size (default 128 160)")
+    cli.add_threads(p)
     args = p.parse_args(argv)
     t_start = time.time()
     work = args.work_dir
-    hw = tuple(args.size)
+    hw = tuple(args.input_size)
+    if args.threads < 1:
+        p.error(f"--threads must be >= 1, got {args.threads}")
     data = synthetic.make_dataset(os.path.join(work, "data"), 64, 16, hw, seed=0)
     print(f"[1/5] synthetic dataset: {data} (64 train, 16 val, {hw[0]}x{hw[1]})", flush=True)
 
@@ -70,23 +72,23 @@ def main(argv=None):
     print(f"[3/5] quantization-aware fine-tuning for {args.qat_steps} steps", flush=True)
     train_cli(common + ["--out-dir", os.path.join(work, "qat"), "--qat", "--init-weights", float_model,
                              "--epochs", "1", "--steps-per-epoch", str(args.qat_steps), "--warmup-steps", "1",
-                             "--lr", "0.005", "--scale-range", "1.0", "1.0", "--qat-calibration", "16"])
+                             "--lr", "0.005", "--scale-range", "1.0", "1.0", "--num-calibration", "16"])
     qat_model = os.path.join(work, "qat", "model.h5")
     print("[4/5] converting to TFLite FP32, INT8 PTQ and INT8 QAT", flush=True)
     out = os.path.join(work, "models")
     spec = datasets.camvid(data, "train")
     convert.convert_all(convert.load_keras_model(float_model), ["fp32", "int8-ptq", "int8-qat"], hw, out,
                         "bisenetv2", spec=spec, qat_model=convert.load_keras_model(qat_model), num_calibration=32,
-                        num_verify=4)
+                        num_verify=4, threads=args.threads)
     print("[5/5] evaluating on the val split", flush=True)
     val = datasets.camvid(data, "val")
     rows = [("Keras fp32", float_model), ("Keras QAT (fake-quant)", qat_model)] + [
         (f"TFLite {k}", os.path.join(out, f"bisenetv2_{k}.tflite")) for k in ("fp32", "int8_ptq", "int8_qat")]
-    print(f"\n| model | val mIoU | pixel acc. | size MB | latency ms (1x{hw[0]}x{hw[1]}, 2 threads) |")
+    print(f"\n| model | val mIoU | pixel acc. | size MB | latency ms (1x{hw[0]}x{hw[1]}, {args.threads} threads) |")
     print("|---|---:|---:|---:|---:|")
     for label, path in rows:
-        result = evaluate(load_predictor(path), val, progress=False)
-        ms = _latency_ms(path)
+        result = evaluate(load_predictor(path, threads=args.threads), val, progress=False)
+        ms = _latency_ms(path, threads=args.threads)
         print(f"| {label} | {100 * result['miou']:.2f} | {100 * result['pixel_accuracy']:.2f} | "
               f"{os.path.getsize(path) / 1e6:.2f} | {'' if ms is None else f'{ms:.1f}'} |")
     print(f"\ndone in {(time.time() - t_start) / 60:.1f} min; artifacts in {out}")

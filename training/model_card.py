@@ -1,4 +1,4 @@
-"""Write a model card (markdown) from a training run and an evaluation JSON.
+r"""Write a model card (markdown) from a training run and an evaluation JSON.
 
   python -m training.model_card --run runs/camvid_v2 --eval val.json \
       --command "$(cat runs/camvid_cmd.sh)" --out models/camvid/MODEL_CARD.md

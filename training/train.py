@@ -4,6 +4,7 @@ SGD momentum + weight decay, warmup-poly LR, checkpoints and crash-safe resume.
 Example (CamVid on a 2-core CPU):
   python -m training.train --dataset camvid --data-dir ../shared/data/camvid \
       --out-dir runs/camvid --batch-size 8 --crop 256 320 --epochs 60
+  python -m training.train ... --arch bisenetv1          # another architecture
 
 Re-running the same command resumes the run from OUT_DIR/state (weights, optimizer,
 step counter, LR schedule position; the augmentation stream is a function of seed and
@@ -12,7 +13,6 @@ continues a run to a larger --epochs, --restart starts over. With
 --commit-state-every H the state is committed to git every H hours and on SIGTERM, so
 the same command resumes the run on a fresh clone on another machine.
 """
-import argparse
 import csv
 import json
 import math
@@ -25,8 +25,8 @@ import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS first)
 import tensorflow as tf
 import tf_keras as keras
 
-from bisenetv2_tf import checkpoint
-from bisenetv2_tf.builders import MODEL_NAMES, build_model
+from bisenetv2_tf import checkpoint, cli
+from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.data import datasets, pipeline
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU
@@ -40,11 +40,9 @@ from training.schedule import WarmupPoly
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m training.train", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("training.train", __doc__)
     d = p.add_argument_group("data")
-    d.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"),
-                   help="folder layout (default: camvid)")
+    d.add_argument("--dataset", default="camvid", choices=cli.DATASETS, help="folder layout (default: camvid)")
     d.add_argument("--data-dir", required=True, help="dataset root")
     d.add_argument("--train-split", default="train")
     d.add_argument("--val-split", default="val", help="'' to skip validation")
@@ -56,12 +54,13 @@ def parse_args(argv=None):
     d.add_argument("--skip-bad", action="store_true", help="skip (and count) unusable image/label pairs")
     d.add_argument("--no-data-check", action="store_true", help="skip the up-front file check")
     m = p.add_argument_group("model")
-    m.add_argument("--model", default="bisenetv2", choices=MODEL_NAMES)
+    cli.add_arch(m, dest="model")
     m.add_argument("--init-weights", help="start from a .keras model or a CoinCheung .pth/.npz")
     m.add_argument("--qat", action="store_true",
                    help="quantization-aware fine-tuning of --init-weights (main head only; ranges "
-                        "calibrated on --qat-calibration training images first)")
-    m.add_argument("--qat-calibration", type=int, default=32, help="images for the QAT range calibration")
+                        "calibrated on --num-calibration training images first)")
+    cli.add_num_calibration(m, default=32, dest="qat_calibration", old=("--qat-calibration",),
+                            help="training images for the QAT range calibration (default 32)")
     o = p.add_argument_group("optimization")
     o.add_argument("--batch-size", type=int, default=8, help="global batch size (default 8)")
     o.add_argument("--epochs", type=int, default=100)
@@ -116,9 +115,10 @@ def check_numbers(parser, args):
     need(all(s > 0 and s % 32 == 0 for s in args.crop), "--crop", "positive multiples of 32")
     lo, hi = args.scale_range
     need(0 < lo <= hi and math.isfinite(hi), "--scale-range", "0 < MIN <= MAX")
-    for flag in ("--batch-size", "--epochs", "--qat-calibration", "--val-every", "--val-batch-size",
-                 "--log-every"):
+    for flag in ("--batch-size", "--epochs", "--val-every", "--val-batch-size", "--log-every"):
         need(getattr(args, flag[2:].replace("-", "_")) >= 1, flag, ">= 1")
+    if args.qat_calibration < 1:
+        parser.error(f"--num-calibration must be >= 1, got {args.qat_calibration}")
     need(args.steps_per_epoch is None or args.steps_per_epoch >= 1, "--steps-per-epoch", ">= 1")
     need(args.lr is None or (args.lr > 0 and math.isfinite(args.lr)), "--lr", "a finite number > 0")
     need(args.warmup_steps >= 0, "--warmup-steps", ">= 0")
@@ -233,6 +233,10 @@ RUN_FLAGS = ("model", "dataset", "train_split", "class_file", "crop", "scale_ran
              "seed", "qat", "init_weights", "qat_calibration")
 
 
+# Run-state keys whose command-line spelling is not the key with dashes.
+FLAG_SPELLING = {"model": "arch", "qat_calibration": "num-calibration"}
+
+
 def run_flags(args, steps_per_epoch, seed):
     flags = {k: getattr(args, k) for k in RUN_FLAGS}
     flags.update(steps_per_epoch=steps_per_epoch, seed=seed, crop=list(args.crop),
@@ -257,7 +261,8 @@ def resolve_state(args, steps_per_epoch):
                          f"epochs already; --extend needs more")
     differ = [k for k in RUN_FLAGS if flags[k] != old.get(k) and not (k == "epochs" and extending)]
     if differ:
-        shown = ", ".join(f"--{k.replace('_', '-')} (run: {old.get(k)}, now: {flags[k]})" for k in differ)
+        shown = ", ".join(f"--{FLAG_SPELLING.get(k, k.replace('_', '-'))} (run: {old.get(k)}, now: {flags[k]})"
+                          for k in differ)
         raise SystemExit(f"error: {args.out_dir} holds a run made with other flags: {shown}; re-run with the "
                          f"run's flags (see {os.path.join(args.out_dir, 'train_args.json')}), or pass --restart "
                          f"to start over" + (", or --extend to train to more epochs" if "epochs" in differ else ""))

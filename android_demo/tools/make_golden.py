@@ -1,4 +1,4 @@
-"""Write the golden cases the Java core's GoldenTest checks (cross-language, bit-exact).
+r"""Write the golden cases the Java core's GoldenTest checks (cross-language, bit-exact).
 
 For every --model x --image pair this runs the Python reference pipeline and writes a
 case folder ``OUT_DIR/<model stem>__<image stem>/`` (fixture pixels are shared in

@@ -13,7 +13,6 @@ Before any prediction the pairs are checked as training checks them (readable
 files, matching sizes, label ids in range, no RGB color labels in an id dataset) and
 the model's class count must equal the dataset's.
 """
-import argparse
 import json
 import sys
 import time
@@ -22,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_file
+from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
 from bisenetv2_tf.evaluation.metrics import confusion_matrix, scores
@@ -105,19 +105,16 @@ def _check_args(args):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = cli.parser("training.evaluate", __doc__)
     p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
-    p.add_argument("--data-dir", required=True)
-    p.add_argument("--split", default="val")
-    p.add_argument("--dataset", default="camvid", choices=("camvid", "cityscapes", "folder"))
+    cli.add_data(p, split="val", split_help="split to evaluate (default val)")
     p.add_argument("--class-file")
     p.add_argument("--json", help="write the metrics here")
     p.add_argument("--flip", action="store_true",
                    help="average with the horizontally flipped image (models with a logits output)")
     p.add_argument("--scales", type=float, nargs="+", default=[1.0], help="multi-scale (Keras models)")
     p.add_argument("--limit", type=int, help="evaluate only the first N images")
-    p.add_argument("--threads", type=int, default=2, help="TFLite/ONNX threads")
+    cli.add_threads(p)
     p.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE,
                    help="predict images whose longer side is larger at this size, class map scaled back to "
                         f"the label (bounds memory; 0: never; default {DEFAULT_MAX_SIDE})")

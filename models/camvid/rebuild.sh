@@ -32,7 +32,7 @@ stamp "2/5 QAT fine-tune: $QAT_RUN"
 python -m training.train --dataset camvid --data-dir "$DATA" --out-dir "$QAT_RUN" --qat \
   --init-weights "$RUN/model.keras" --batch-size 8 --crop 256 320 --scale-range 0.75 2.0 \
   --epochs 2 --steps-per-epoch 45 --warmup-steps 5 --lr 0.001 --val-every 1 --val-batch-size 4 \
-  --seed 0 --cache --log-every 15 --qat-calibration 32 --export last
+  --seed 0 --cache --log-every 15 --num-calibration 32 --export last
 
 stamp "3/5 convert: $OUT"
 cp "$RUN/model.keras" "$OUT/bisenetv2.keras.tmp" && mv "$OUT/bisenetv2.keras.tmp" "$OUT/bisenetv2.keras"

@@ -6,6 +6,7 @@ import tf_keras as keras
 from bisenetv2_tf.aggregation import bilateral_guided_aggregation
 from bisenetv2_tf.detail_branch import detail_branch
 from bisenetv2_tf.heads import segment_head
+from bisenetv2_tf.model import BISENETV2_SPEC as SPEC
 from bisenetv2_tf.semantic_branch import context_embedding, ge_layer_s1, ge_layer_s2, semantic_branch, stem_block
 
 
@@ -20,7 +21,7 @@ def _shape(fn, input_shape):
 
 
 def test_detail_branch_is_one_eighth_with_128_channels():
-    assert _shape(detail_branch, (64, 96, 3)) == (2, 8, 12, 128)
+    assert _shape(lambda x: detail_branch(x, SPEC.detail_stages), (64, 96, 3)) == (2, 8, 12, 128)
 
 
 def test_stem_block_is_one_quarter():
@@ -40,7 +41,8 @@ def test_context_embedding_keeps_shape():
 
 
 def test_semantic_branch_endpoints():
-    shapes = _shape(semantic_branch, (64, 96, 3))
+    shapes = _shape(lambda x: semantic_branch(x, SPEC.stem_channels, SPEC.semantic_stages, SPEC.expansion),
+                    (64, 96, 3))
     assert shapes == {
         "feat2": (2, 16, 24, 16), "feat3": (2, 8, 12, 32), "feat4": (2, 4, 6, 64),
         "feat5_4": (2, 2, 3, 128), "feat5_5": (2, 2, 3, 128),

@@ -116,3 +116,16 @@ def test_tflite_conversion_uses_only_int8_capable_builtins():
                 "RESIZE_BILINEAR", "DEQUANTIZE"}
     assert set(ops) <= expected, sorted(set(ops) - expected)
     assert ops["CONV_2D"] == 40 and ops["DEPTHWISE_CONV_2D"] == 16
+
+
+def test_large_spec_is_the_papers_multipliers_of_the_base_spec():
+    """V2-L literal = V2 with semantic widths x2 and GE depth x3; everything else equal."""
+    from bisenetv2_tf.model import BISENETV2_L_SPEC, BISENETV2_SPEC
+
+    base, large = BISENETV2_SPEC, BISENETV2_L_SPEC
+    assert large.stem_channels == 2 * base.stem_channels
+    assert large.semantic_stages == tuple((n, 2 * c, 3 * k) for n, c, k in base.semantic_stages)
+    same = ("detail_stages", "expansion", "head_mid_channels", "aux_mid_channels", "aux_heads")
+    assert all(getattr(large, f) == getattr(base, f) for f in same)
+    assert base.detail_stages == (("S1", 64, 2), ("S2", 64, 3), ("S3", 128, 3))  # paper Table 1
+    assert base.semantic_stages == (("S3", 32, 2), ("S4", 64, 2), ("S5_4", 128, 4)) and base.expansion == 6
