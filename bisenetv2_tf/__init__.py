@@ -13,6 +13,7 @@ Python exceptions and the CLIs' own ``error: ...`` lines are unaffected.
 CLIs (read here, before TensorFlow loads), leaves both alone, so TensorFlow logs as it
 does by default.
 """
+import contextlib
 import os
 import sys
 
@@ -22,16 +23,21 @@ VERBOSE = (os.environ.get("BISENETV2_VERBOSE", "").strip().lower() not in ("", "
            or "--verbose" in sys.argv[1:])
 
 
-def _import_tensorflow_quietly():
-    """Import TensorFlow with fd 2 on /dev/null; restore fd 2 however the import ends."""
-    if "tensorflow" in sys.modules:
+@contextlib.contextmanager
+def quiet_native_logs():
+    """Inside: file descriptor 2 points at /dev/null, so C++ log lines (TensorFlow's absl
+    lines at import, the TFLite converter's "fully_quantize: ..." line, LiteRT's "Created
+    TensorFlow Lite XNNPACK delegate") stay off the terminal; restored however the block
+    ends. Python exceptions still carry their messages. Does nothing under --verbose /
+    BISENETV2_VERBOSE=1, or when there is no usable fd 2."""
+    if VERBOSE:
+        yield
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no usable fd 2: import as is
-        import tensorflow  # noqa: F401
-
+    except (OSError, ValueError, AttributeError):
+        yield
         return
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -39,10 +45,18 @@ def _import_tensorflow_quietly():
             os.dup2(devnull, 2)
         finally:
             os.close(devnull)
-        import tensorflow  # noqa: F401
+        yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with fd 2 on /dev/null; restore fd 2 however the import ends."""
+    if "tensorflow" in sys.modules:
+        return
+    with quiet_native_logs():
+        import tensorflow  # noqa: F401
 
 
 if not VERBOSE:

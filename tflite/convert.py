@@ -22,7 +22,7 @@ import tf_keras as keras
 
 from ai_edge_litert.interpreter import Interpreter
 
-from bisenetv2_tf import cli
+from bisenetv2_tf import cli, quiet_native_logs
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
@@ -96,7 +96,8 @@ def to_tflite(model, precision, hw, representative=None, io_dtype="uint8"):
         if model.outputs[0].dtype.is_floating:
             converter.inference_output_type = io
     try:
-        content = converter.convert()
+        with quiet_native_logs():  # the converter's C++ progress lines; errors still raise
+            content = converter.convert()
     except Exception as err:
         raise ConversionError(f"TFLite conversion ({precision}) failed: {str(err).splitlines()[0]}") from err
     if precision.startswith("int8"):

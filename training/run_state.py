@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import time
+import warnings
 
 import numpy as np
 import tf_keras as keras
@@ -91,7 +92,9 @@ def check_finite(model, logs=None):
 
 def save_model(model, path):
     """``model.save(path)`` that leaves either the complete file or the old one."""
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        # QAT models are HDF5 on purpose (see training.train.checkpoint_ext): not a user error.
+        warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
         model.save(tmp)
 
 

@@ -4,14 +4,15 @@ ready-to-time runner, and the op list."""
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-from bisenetv2_tf import compat
+from bisenetv2_tf import compat, quiet_native_logs
 from bisenetv2_tf.runtime import metadata
 
 
 def interpreter(content=None, path=None, threads=2):
     """A LiteRT interpreter (default delegates, ``threads`` CPU threads), tensors allocated."""
-    it = Interpreter(model_content=content, model_path=path, num_threads=threads)
-    it.allocate_tensors()
+    with quiet_native_logs():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+        it = Interpreter(model_content=content, model_path=path, num_threads=threads)
+        it.allocate_tensors()
     return it
 
 

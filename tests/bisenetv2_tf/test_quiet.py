@@ -100,3 +100,27 @@ def test_verbose_brings_tensorflow_lines_back():
     assert {m for m in NOISE if m in r.stderr} >= markers
     quiet = _run(["-m", "training.train", "--help"], _env())
     assert quiet.stdout == r.stdout
+
+
+CONVERT_AND_RUN = """
+import bisenetv2_tf
+import numpy as np, tf_keras as keras
+from tflite.convert import to_tflite
+from bisenetv2_tf.runtime.litert import interpreter
+x = keras.Input((32, 32, 3), batch_size=1)
+m = keras.Model(x, keras.layers.Conv2D(2, 1)(x))
+rng = np.random.default_rng(0)
+rep = lambda: ([rng.standard_normal((1, 32, 32, 3)).astype(np.float32)] for _ in range(2))
+interpreter(to_tflite(m, "int8-ptq", (32, 32), rep)).invoke()
+"""
+
+
+def test_conversion_and_interpreter_are_quiet_unless_verbose():
+    """The converter's "fully_quantize: ..." and LiteRT's "Created TensorFlow Lite XNNPACK
+    delegate" lines are C++ output on fd 2: off by default, back with --verbose."""
+    quiet = _run(["-c", CONVERT_AND_RUN], _env())
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    loud = _run(["-c", CONVERT_AND_RUN, "--verbose"], _env())
+    assert loud.returncode == 0
+    assert "fully_quantize" in loud.stderr + loud.stdout or "XNNPACK" in loud.stderr + loud.stdout
