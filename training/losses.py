@@ -5,12 +5,15 @@ import tensorflow as tf
 import tf_keras as keras
 
 
-def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ratio=1 / 16):
+def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ratio=1 / 16, class_weights=None):
     """Mean CE over the hard pixels: those with loss > -log(thresh), or the top
     ``n_min = valid_pixels * min_kept_ratio`` losses when fewer are that hard.
 
     labels: (N,H,W) or (N,H,W,1) int class ids; logits: (N,H,W,K). As upstream, the
     per-pixel loss of ignored pixels is 0 and ``n_min`` counts valid pixels only.
+    ``class_weights`` (K floats, optional) scales each pixel's CE by the weight of its
+    label before the hard pixels are picked, as ``nn.CrossEntropyLoss(weight=w,
+    reduction="none")`` inside upstream's OhemCELoss would.
     Returns 0 when no pixel is valid.
     """
     logits = tf.cast(logits, tf.float32)
@@ -19,6 +22,8 @@ def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ra
     valid = tf.not_equal(labels, ignore_index)
     safe = tf.where(valid, labels, 0)
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.clip_by_value(safe, 0, num_classes - 1), logits=logits)
+    if class_weights is not None:
+        ce = ce * tf.gather(tf.constant(class_weights, tf.float32), tf.clip_by_value(safe, 0, num_classes - 1))
     ce = tf.reshape(tf.where(valid, ce, 0.0), [-1])
     n_min = tf.reduce_sum(tf.cast(valid, tf.int32)) // tf.cast(round(1 / min_kept_ratio), tf.int32)
     hard = ce > -math.log(thresh)
@@ -39,14 +44,17 @@ def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ra
 class OhemCrossEntropy(keras.losses.Loss):
     """Keras wrapper of ``ohem_cross_entropy`` (returns one scalar per batch)."""
 
-    def __init__(self, ignore_index=255, thresh=0.7, min_kept_ratio=1 / 16, name="ohem_ce", **kwargs):
+    def __init__(self, ignore_index=255, thresh=0.7, min_kept_ratio=1 / 16, class_weights=None, name="ohem_ce",
+                 **kwargs):
         super().__init__(name=name, **kwargs)
         self.ignore_index = ignore_index
         self.thresh = thresh
         self.min_kept_ratio = min_kept_ratio
+        self.class_weights = None if class_weights is None else [float(w) for w in class_weights]
 
     def call(self, y_true, y_pred):
-        return ohem_cross_entropy(y_true, y_pred, self.ignore_index, self.thresh, self.min_kept_ratio)
+        return ohem_cross_entropy(y_true, y_pred, self.ignore_index, self.thresh, self.min_kept_ratio,
+                                  self.class_weights)
 
     def get_config(self):
         return {
@@ -54,4 +62,5 @@ class OhemCrossEntropy(keras.losses.Loss):
             "ignore_index": self.ignore_index,
             "thresh": self.thresh,
             "min_kept_ratio": self.min_kept_ratio,
+            "class_weights": self.class_weights,
         }

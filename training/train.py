@@ -28,6 +28,7 @@ import tf_keras as keras
 from bisenetv2_tf import checkpoint, cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.data import datasets, pipeline
+from bisenetv2_tf.data.class_frequency import class_pixel_counts, median_frequency_weights
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU
 from bisenetv2_tf.fileio import atomic_write, check_writable_dir
@@ -71,6 +72,10 @@ def parse_args(argv=None):
     o.add_argument("--momentum", type=float, default=0.9)
     o.add_argument("--ohem-thresh", type=float, default=0.7)
     o.add_argument("--aux-weight", type=float, default=1.0, help="weight of each aux loss (0 disables)")
+    o.add_argument("--class-weights", default="none", choices=("none", "median-frequency"),
+                   help="per-class weights of the OHEM CE, computed from the training labels at start: "
+                        "median-frequency (SegNet's CamVid weighting) lifts thin, rare classes such as "
+                        "Pole and SignSymbol (default none, as upstream)")
     o.add_argument("--precision", default="auto", choices=precision.PRECISIONS,
                    help="compute precision; auto: mixed_bfloat16 where the CPU has bf16 in hardware "
                         "(avx512_bf16/amx_bf16), else float32; QAT is always float32 (default auto)")
@@ -186,7 +191,7 @@ def init_weights(model, path):
         print(f"initialised from {path}" + (f" ({len(ignored)} aux keys ignored)" if ignored else ""))
 
 
-def build_compiled(args, num_classes, ignore_index, total_steps, calibration=None):
+def build_compiled(args, num_classes, ignore_index, total_steps, calibration=None, class_weights=None):
     model = build_model(args.model, num_classes, aux_heads=args.aux_weight > 0 and not args.qat)
     if args.init_weights:
         init_weights(model, args.init_weights)
@@ -202,7 +207,7 @@ def build_compiled(args, num_classes, ignore_index, total_steps, calibration=Non
     optimizer = keras.optimizers.SGD(schedule, momentum=args.momentum, weight_decay=args.weight_decay)
     # Decay conv kernels only, as upstream (no decay on BN scale/shift and biases).
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
-    loss = OhemCrossEntropy(ignore_index, args.ohem_thresh)
+    loss = OhemCrossEntropy(ignore_index, args.ohem_thresh, class_weights=class_weights)
     names = model.output_names
     model.compile(
         optimizer=optimizer,
@@ -230,7 +235,10 @@ def load_data(args):
 # Flags that define a run: resuming with another value of any of them is refused.
 RUN_FLAGS = ("model", "dataset", "train_split", "class_file", "crop", "scale_range", "batch_size", "epochs",
              "steps_per_epoch", "lr", "warmup_steps", "weight_decay", "momentum", "ohem_thresh", "aux_weight",
-             "seed", "qat", "init_weights", "qat_calibration")
+             "seed", "qat", "init_weights", "qat_calibration", "class_weights")
+
+# What a run state written before a flag existed meant by it.
+FLAG_DEFAULTS = {"class_weights": "none"}
 
 
 # Run-state keys whose command-line spelling is not the key with dashes.
@@ -259,6 +267,7 @@ def resolve_state(args, steps_per_epoch):
     if extending and flags["epochs"] <= state["epoch"]:
         raise SystemExit(f"error: --epochs {args.epochs}: the run in {args.out_dir} has done {state['epoch']} "
                          f"epochs already; --extend needs more")
+    old = {k: FLAG_DEFAULTS[k] for k in FLAG_DEFAULTS if k not in old} | old
     differ = [k for k in RUN_FLAGS if flags[k] != old.get(k) and not (k == "epochs" and extending)]
     if differ:
         shown = ", ".join(f"--{FLAG_SPELLING.get(k, k.replace('_', '-'))} (run: {old.get(k)}, now: {flags[k]})"
@@ -324,8 +333,13 @@ def main(argv=None):
         first = pipeline.eval_parser(*pipeline.decode_pair(train_spec.image_paths[0], train_spec.label_paths[0],
                                                            train_spec), ignore)[0]
         calibration = calibration_images(train_spec, tuple(first.shape[:2]), args.qat_calibration, seed)
+    class_weights = None
+    if args.class_weights == "median-frequency":
+        class_weights = median_frequency_weights(*class_pixel_counts(train_spec)).tolist()
+        print("class weights (median frequency): " + ", ".join(
+            f"{name} {w:.2f}" for name, w in zip(train_spec.class_names, class_weights)))
     with strategy.scope():
-        model = build_compiled(args, num_classes, ignore, total_steps, calibration)
+        model = build_compiled(args, num_classes, ignore, total_steps, calibration, class_weights)
         if resuming:
             run_state.restore(state, args.out_dir, model)
     names = model.output_names
@@ -426,7 +440,7 @@ def export_final(model, args, num_classes, paths, state):
             if use_best:
                 model = keras.models.load_model(best, compile=False)
             run_state.check_finite(model)
-            run_state.save_model(model, path)
+            run_state.save_model(model, path, include_optimizer=False)
         return path
     if use_best:
         model = keras.models.load_model(best, compile=False)
@@ -434,7 +448,7 @@ def export_final(model, args, num_classes, paths, state):
     keras.mixed_precision.set_global_policy("float32")
     fp32 = build_model(args.model, num_classes, aux_heads=len(model.outputs) > 1)
     fp32.set_weights(model.get_weights())
-    run_state.save_model(to_inference(fp32), path)
+    run_state.save_model(to_inference(fp32), path, include_optimizer=False)
     return path
 
 

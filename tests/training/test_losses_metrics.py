@@ -10,12 +10,15 @@ from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU, confusion_matrix, 
 from training.schedule import WarmupPoly
 
 
-def _reference_ohem(labels, logits, ignore, thresh=0.7):
-    """numpy transcription of upstream OhemCELoss.forward."""
+def _reference_ohem(labels, logits, ignore, thresh=0.7, weights=None):
+    """numpy transcription of upstream OhemCELoss.forward (its CE given ``weight=weights``)."""
     logits = logits - logits.max(-1, keepdims=True)
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     valid = labels != ignore
-    loss = np.where(valid, -np.take_along_axis(logp, np.where(valid, labels, 0)[..., None], -1)[..., 0], 0).ravel()
+    ce = -np.take_along_axis(logp, np.where(valid, labels, 0)[..., None], -1)[..., 0]
+    if weights is not None:
+        ce = ce * np.asarray(weights)[np.where(valid, labels, 0)]
+    loss = np.where(valid, ce, 0).ravel()
     n_min = valid.sum() // 16
     hard = loss[loss > -math.log(thresh)]
     if hard.size < n_min:
@@ -33,15 +36,28 @@ def test_ohem_matches_reference(scale):
     np.testing.assert_allclose(got, _reference_ohem(labels, logits, 255), rtol=1e-5)
 
 
+@pytest.mark.parametrize("scale", [0.1, 3.0])
+def test_class_weighted_ohem_matches_weighted_reference(scale):
+    rng = np.random.default_rng(1)
+    logits = (rng.standard_normal((2, 16, 16, 5)) * scale).astype(np.float32)
+    labels = rng.integers(0, 5, (2, 16, 16))
+    labels[1, 3:] = 255
+    weights = [0.2, 1.0, 4.8, 0.0, 2.5]
+    got = ohem_cross_entropy(labels, logits, 255, class_weights=weights).numpy()
+    np.testing.assert_allclose(got, _reference_ohem(labels, logits, 255, weights=weights), rtol=1e-5)
+    ones = ohem_cross_entropy(labels, logits, 255, class_weights=[1.0] * 5).numpy()
+    np.testing.assert_allclose(ones, ohem_cross_entropy(labels, logits, 255).numpy(), rtol=1e-6)
+
+
 def test_ohem_all_ignored_is_zero_not_nan():
     labels = np.full((1, 4, 4), 255)
     assert ohem_cross_entropy(labels, np.zeros((1, 4, 4, 3), np.float32), 255).numpy() == 0.0
 
 
 def test_ohem_loss_object_round_trips_config():
-    loss = OhemCrossEntropy(ignore_index=11, thresh=0.6)
+    loss = OhemCrossEntropy(ignore_index=11, thresh=0.6, class_weights=np.array([0.5, 2.0, 1.0]))
     clone = OhemCrossEntropy.from_config(loss.get_config())
-    assert (clone.ignore_index, clone.thresh) == (11, 0.6)
+    assert (clone.ignore_index, clone.thresh, clone.class_weights) == (11, 0.6, [0.5, 2.0, 1.0])
     labels = np.zeros((1, 4, 4, 1), np.int32)
     assert np.isfinite(clone(labels, np.zeros((1, 4, 4, 3), np.float32)).numpy())
 

@@ -159,6 +159,25 @@ def test_numeric_flags_are_checked_up_front(synthetic_dir, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_class_weights_are_a_run_flag_and_old_states_mean_none(synthetic_dir, tmp_path):
+    out = tmp_path / "cw"
+    cmd = _train_cmd(synthetic_dir, out, "--epochs", "1", "--val-split", "")
+    weighted = subprocess.run(cmd + ["--class-weights", "median-frequency"], cwd=REPO, env=ENV,
+                              capture_output=True, text=True, timeout=300)
+    assert weighted.returncode == 0, weighted.stdout[-2000:] + weighted.stderr[-2000:]
+    assert "class weights (median frequency): " in weighted.stdout
+    plain = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 1 and "--class-weights (run: median-frequency, now: none)" in plain.stderr
+
+    # a state written before the flag existed resumes as an unweighted run
+    state_json = out / "state" / "state.json"
+    state = json.loads(state_json.read_text())
+    del state["flags"]["class_weights"]
+    state_json.write_text(json.dumps(state))
+    again = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "Nothing to do" in again.stdout, again.stderr[-1000:]
+
+
 def test_bad_data_exits_with_one_line(tmp_path, synthetic_dir):
     result = subprocess.run(_train_cmd(tmp_path / "missing", tmp_path / "o", "--epochs", "1"), cwd=REPO,
                             env=ENV, capture_output=True, text=True, timeout=120)
