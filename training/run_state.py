@@ -90,12 +90,22 @@ def check_finite(model, logs=None):
         raise NonFiniteError(f"{bad} weights became NaN or inf")
 
 
-def save_model(model, path):
-    """``model.save(path)`` that leaves either the complete file or the old one."""
+def save_model(model, path, include_optimizer=True):
+    """``model.save(path)`` that leaves either the complete file or the old one.
+
+    ``include_optimizer=False`` for exported inference models: their optimizer slots
+    would double the file (the run's state keeps them for resuming)."""
+    options = {}
+    if not include_optimizer and path.endswith(".h5"):
+        options["include_optimizer"] = False
+    elif not include_optimizer and model.optimizer is not None:  # the .keras format has no such switch
+        bare = keras.models.clone_model(model)
+        bare.set_weights(model.get_weights())
+        model = bare
     with atomic_path(path) as tmp, warnings.catch_warnings():
         # QAT models are HDF5 on purpose (see training.train.checkpoint_ext): not a user error.
         warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
-        model.save(tmp)
+        model.save(tmp, **options)
 
 
 def git_commit(paths, message, stream=None):

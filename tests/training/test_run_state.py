@@ -149,3 +149,23 @@ def test_callback_keeps_best_across_resume_and_saves_state_each_epoch(tmp_path, 
     assert state["best"] == {"monitor": "val_miou", "value": 0.4, "epoch": 6}
     on_disk = run_state.read(str(tmp_path))
     assert on_disk["epoch"] == 6 and on_disk["step"] == 12 and on_disk["complete"] and on_disk["best"]["epoch"] == 6
+
+
+@pytest.mark.parametrize("ext", [".h5", ".keras"])
+def test_exported_models_leave_the_optimizer_slots_out(tmp_path, ext):
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(256), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "mse")
+    x = np.random.default_rng(1).random((4, 64), np.float32)
+    model.fit(x, x[:, :1], batch_size=2, epochs=1, verbose=0)
+    full, bare = tmp_path / f"full{ext}", tmp_path / f"bare{ext}"
+    run_state.save_model(model, str(full))
+    run_state.save_model(model, str(bare), include_optimizer=False)
+    assert sorted(os.listdir(tmp_path)) == sorted([full.name, bare.name])  # no temporary left
+    restored = keras.models.load_model(bare, compile=False)
+    for a, b in zip(restored.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert bare.stat().st_size < 0.8 * full.stat().st_size  # momentum slots are as large as the weights
+    if ext == ".h5":
+        import h5py
+        with h5py.File(full) as f_full, h5py.File(bare) as f_bare:
+            assert "optimizer_weights" in f_full and "optimizer_weights" not in f_bare
