@@ -28,7 +28,7 @@ from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.runtime.litert import interpreter, timed_runner
-from bisenetv2_tf.runtime.predictors import load_predictor
+from bisenetv2_tf.runtime.predictors import load_predictor, onnx_session
 from bisenetv2_tf.runtime.timing import interleaved_stats
 from tflite import convert
 
@@ -42,11 +42,7 @@ def _keras_runner(model, hw):
 
 
 def _onnx_runner(path, hw, threads):
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    session = onnx_session(path, threads)
     name = session.get_inputs()[0].name
     x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
     return lambda: session.run(None, {name: x})

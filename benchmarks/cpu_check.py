@@ -15,6 +15,7 @@ import numpy as np
 from bisenetv2_tf import cli
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.timing import interleaved_stats
+from tflite.convert import run_converter
 from training.precision import cpu_flags
 
 FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
@@ -37,14 +38,14 @@ def head_conv_models(hw=(48, 60)):
     x = keras.Input((*hw, 128), batch_size=1)
     y = keras.layers.Conv2D(1024, 3, padding="same", activation="relu")(x)
     model = keras.Model(x, keras.layers.Conv2D(128, 1)(y))
-    fp32 = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    fp32 = run_converter(tf.lite.TFLiteConverter.from_keras_model(model))
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     rng = np.random.default_rng(0)
     converter.representative_dataset = lambda: ([rng.random((1, *hw, 128), np.float32)] for _ in range(4))
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     converter.inference_input_type = converter.inference_output_type = tf.int8
-    return fp32, converter.convert()
+    return fp32, run_converter(converter)
 
 
 def int8_speedup(threads=2, runs=10):

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import bisenetv2_tf  # noqa: F401
 import numpy as np
@@ -31,6 +32,7 @@ from bisenetv2_tf.preprocessing import CITYSCAPES
 from bisenetv2_tf.qat import quantize_scope
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.litert import interpreter, op_histogram, run_tflite
+from bisenetv2_tf.runtime.predictors import onnx_session
 from tflite import edgetpu
 
 PRECISIONS = ("fp32", "fp16", "dynamic", "int8-ptq", "int8-qat")
@@ -70,6 +72,19 @@ def concrete_function(model, hw, batch=1):
         tf.TensorSpec([batch, hw[0], hw[1], 3], tf.float32, name="image"))
 
 
+def run_converter(converter, what="TFLite conversion"):
+    """``converter.convert()`` without its noise: the C++ progress lines ("fully_quantize:
+    ...") and the Python warning about statistics for integer inputs (the int8 input's
+    scale comes from the representative data) stay off the terminal unless --verbose.
+    A failure raises ``ConversionError`` with its first line."""
+    try:
+        with quiet_native_logs(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+            return converter.convert()
+    except Exception as err:
+        raise ConversionError(f"{what} failed: {str(err).splitlines()[0]}") from err
+
+
 def to_tflite(model, precision, hw, representative=None, io_dtype="uint8"):
     """Keras model -> TFLite flatbuffer bytes.
 
@@ -95,11 +110,7 @@ def to_tflite(model, precision, hw, representative=None, io_dtype="uint8"):
         converter.inference_input_type = io
         if model.outputs[0].dtype.is_floating:
             converter.inference_output_type = io
-    try:
-        with quiet_native_logs():  # the converter's C++ progress lines; errors still raise
-            content = converter.convert()
-    except Exception as err:
-        raise ConversionError(f"TFLite conversion ({precision}) failed: {str(err).splitlines()[0]}") from err
+    content = run_converter(converter, f"TFLite conversion ({precision})")
     if precision.startswith("int8"):
         check_integer_only(content, precision)
     return content
@@ -158,7 +169,6 @@ def export_onnx(model, hw, path, check_images, opset=17):
     """tf2onnx export (fp32, static batch 1) checked with onnxruntime against Keras.
 
     Returns {"path", "bytes", "max_abs_error", "argmax_agreement_pct"}."""
-    import onnxruntime
     import tf2onnx
 
     check_input_size(hw)
@@ -169,7 +179,7 @@ def export_onnx(model, hw, path, check_images, opset=17):
     except Exception as err:
         raise ConversionError(f"ONNX export failed: {str(err).splitlines()[0]}") from err
     content = proto.SerializeToString()
-    session = onnxruntime.InferenceSession(content, providers=["CPUExecutionProvider"])
+    session = onnx_session(content)
     name = session.get_inputs()[0].name
     check = compare(lambda x: session.run(None, {name: x})[0], model, check_images)
     atomic_write(path, content)

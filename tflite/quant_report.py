@@ -29,7 +29,7 @@ from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.runtime.litert import interpreter, run_tflite
 from bisenetv2_tf.runtime.predictors import load_predictor
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite.convert import ConversionError, check_input_size, concrete_function, load_keras_model
+from tflite.convert import ConversionError, check_input_size, concrete_function, load_keras_model, to_tflite
 
 
 def _converter(model, hw, calib):
@@ -145,8 +145,7 @@ def main(argv=None):
         atomic_write(path, content)
         results.append(measure(label, path, content))
     float_path = os.path.join(args.out_dir, f"{name}_fp32_for_report.tflite")
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete_function(model, hw)], model)
-    content = converter.convert()
+    content = to_tflite(model, "fp32", hw)
     atomic_write(float_path, content)
     results.insert(0, measure("FP32", float_path, content))
     n = len(eval_spec)

@@ -22,6 +22,7 @@ import tensorflow as tf
 import tf_keras as keras
 from PIL import Image
 
+import bisenetv2_tf
 from bisenetv2_tf.model import with_output_head
 from bisenetv2_tf.preprocessing import CITYSCAPES, normalize_numpy
 from bisenetv2_tf.qat import quantize_scope
@@ -148,16 +149,29 @@ def _flip_average(y, y_flipped, vh, vw):
     return probs
 
 
+def onnx_session(model, threads=None):
+    """An ONNX Runtime CPU session of ``model`` (a path or serialized bytes).
+
+    ``threads`` sets the intra-op pool (None: ONNX Runtime's default). Its warnings (e.g.
+    tf2onnx's deprecated ``tf_half_pixel_for_nn`` resize attribute, harmless) stay off the
+    terminal unless --verbose / BISENETV2_VERBOSE=1; errors still show."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    severity = 2 if bisenetv2_tf.VERBOSE else 3  # 2: ONNX Runtime's own default (warnings)
+    onnxruntime.set_default_logger_severity(severity)  # the model loader logs to the default logger
+    options.log_severity_level = severity
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 class ONNXPredictor:
     """An ONNX model with a static (1,H,W,3) float input, letterboxed like TFLite."""
 
     def __init__(self, path, threads=2, flip=False):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
         try:
-            self.session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+            self.session = onnx_session(path, threads)
         except Exception as err:
             raise InferenceError(f"{path}: not a loadable ONNX model ({str(err).splitlines()[0]})") from None
         inp = self.session.get_inputs()[0]

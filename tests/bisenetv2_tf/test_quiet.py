@@ -112,6 +112,8 @@ m = keras.Model(x, keras.layers.Conv2D(2, 1)(x))
 rng = np.random.default_rng(0)
 rep = lambda: ([rng.standard_normal((1, 32, 32, 3)).astype(np.float32)] for _ in range(2))
 interpreter(to_tflite(m, "int8-ptq", (32, 32), rep)).invoke()
+from benchmarks.cpu_check import head_conv_models  # int8 I/O: TFLite warns about input statistics
+head_conv_models((8, 8))
 """
 
 

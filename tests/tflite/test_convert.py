@@ -133,6 +133,18 @@ def test_onnx_export_matches_keras(model, tmp_path):
     assert result["max_abs_error"] < 1e-4 and result["argmax_agreement_pct"] == 100.0
 
 
+def test_onnx_sessions_keep_runtime_warnings_off_the_terminal(model, tmp_path, capfd):
+    from bisenetv2_tf.runtime.predictors import onnx_session
+
+    path = str(tmp_path / "m.onnx")
+    convert.export_onnx(model[0], HW, path, [np.zeros((1, *HW, 3), np.float32)])
+    capfd.readouterr()
+    session = onnx_session(path, threads=1)
+    assert session.get_session_options().log_severity_level == 3  # errors only
+    assert session.get_session_options().intra_op_num_threads == 1
+    assert "onnxruntime" not in capfd.readouterr().err
+
+
 def test_edgetpu_report_flags_cpu_ops():
     from tflite import edgetpu
 
