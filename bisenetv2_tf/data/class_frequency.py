@@ -33,10 +33,10 @@ def class_pixel_counts(spec, workers=2):
     return pixels, image_pixels
 
 
-def median_frequency_weights(pixels, image_pixels):
-    """Median-frequency balancing (SegNet's CamVid weights): ``w_c = median(f) / f_c``
-    with ``f_c = pixels[c] / image_pixels[c]``. Classes that never occur get weight 0
-    (they have no pixels to weigh) and are left out of the median."""
+def median_frequency_weights(pixels, image_pixels, power=1.0):
+    """Median-frequency balancing (SegNet's CamVid weights): ``w_c = (median(f) / f_c) ** power``
+    with ``f_c = pixels[c] / image_pixels[c]`` (power 0.5: a milder lift). Classes that
+    never occur get weight 0 (they have no pixels to weigh) and are left out of the median."""
     pixels = np.asarray(pixels, np.float64)
     image_pixels = np.asarray(image_pixels, np.float64)
     present = pixels > 0
@@ -44,4 +44,4 @@ def median_frequency_weights(pixels, image_pixels):
         raise DatasetError("no labelled pixels: cannot compute class weights")
     freq = np.where(present, pixels / np.maximum(image_pixels, 1), 0.0)
     median = np.median(freq[present])
-    return np.where(present, median / np.where(present, freq, 1.0), 0.0)
+    return np.where(present, (median / np.where(present, freq, 1.0)) ** power, 0.0)

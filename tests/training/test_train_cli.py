@@ -165,7 +165,7 @@ def test_class_weights_are_a_run_flag_and_old_states_mean_none(synthetic_dir, tm
     weighted = subprocess.run(cmd + ["--class-weights", "median-frequency"], cwd=REPO, env=ENV,
                               capture_output=True, text=True, timeout=300)
     assert weighted.returncode == 0, weighted.stdout[-2000:] + weighted.stderr[-2000:]
-    assert "class weights (median frequency): " in weighted.stdout
+    assert "class weights (median-frequency): " in weighted.stdout
     plain = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
     assert plain.returncode == 1 and "--class-weights (run: median-frequency, now: none)" in plain.stderr
 

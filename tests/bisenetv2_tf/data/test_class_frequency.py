@@ -31,6 +31,8 @@ def test_median_frequency_weights():
     # frequencies 0.5, 0.1, 0.25 (median 0.25); the absent class gets 0
     w = median_frequency_weights([50, 10, 25, 0], [100, 100, 100, 0])
     np.testing.assert_allclose(w, [0.5, 2.5, 1.0, 0.0])
+    w = median_frequency_weights([50, 10, 25, 0], [100, 100, 100, 0], power=0.5)
+    np.testing.assert_allclose(w, [0.5 ** 0.5, 2.5 ** 0.5, 1.0, 0.0])
     with pytest.raises(datasets.DatasetError, match="no labelled pixels"):
         median_frequency_weights([0, 0], [0, 0])
 
