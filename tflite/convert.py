@@ -10,6 +10,7 @@ Artifacts are static batch 1 with fixed H x W (what LiteRT.js and the Edge TPU n
 Inputs are normalized RGB (see bisenetv2_tf/runtime/metadata.py); INT8 models take uint8 (or int8,
 ``--io-dtype``) quantized inputs and return quantized logits.
 """
+import contextlib
 import json
 import os
 import sys
@@ -72,14 +73,23 @@ def concrete_function(model, hw, batch=1):
         tf.TensorSpec([batch, hw[0], hw[1], 3], tf.float32, name="image"))
 
 
+@contextlib.contextmanager
+def quiet_conversion():
+    """Inside: the converter's C++ progress lines ("fully_quantize: ..."), its warning about
+    statistics for integer inputs (the int8 input's scale comes from the representative
+    data) and tf.lite.Interpreter's deprecation notice (the QuantizationDebugger runs one)
+    stay off the terminal, unless --verbose. Errors still raise."""
+    with quiet_native_logs(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+        warnings.filterwarnings("ignore", message=r"\s*Warning: tf.lite.Interpreter is deprecated")
+        yield
+
+
 def run_converter(converter, what="TFLite conversion"):
-    """``converter.convert()`` without its noise: the C++ progress lines ("fully_quantize:
-    ...") and the Python warning about statistics for integer inputs (the int8 input's
-    scale comes from the representative data) stay off the terminal unless --verbose.
-    A failure raises ``ConversionError`` with its first line."""
+    """``converter.convert()`` inside ``quiet_conversion``; a failure raises
+    ``ConversionError`` with its first line."""
     try:
-        with quiet_native_logs(), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+        with quiet_conversion():
             return converter.convert()
     except Exception as err:
         raise ConversionError(f"{what} failed: {str(err).splitlines()[0]}") from err

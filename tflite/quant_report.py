@@ -29,7 +29,8 @@ from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.runtime.litert import interpreter, run_tflite
 from bisenetv2_tf.runtime.predictors import load_predictor
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite.convert import ConversionError, check_input_size, concrete_function, load_keras_model, to_tflite
+from tflite.convert import (ConversionError, check_input_size, concrete_function, load_keras_model,
+                            quiet_conversion, to_tflite)
 
 
 def _converter(model, hw, calib):
@@ -40,15 +41,17 @@ def _converter(model, hw, calib):
 
 
 def _debugger(model, hw, calib, debug, options=None):
-    return tf.lite.experimental.QuantizationDebugger(
-        converter=_converter(model, hw, calib), debug_dataset=lambda: ([x] for x in debug),
-        debug_options=options)
+    with quiet_conversion():
+        return tf.lite.experimental.QuantizationDebugger(
+            converter=_converter(model, hw, calib), debug_dataset=lambda: ([x] for x in debug),
+            debug_options=options)
 
 
 def layer_errors(model, hw, calib, debug):
     """Rows sorted worst first: dict(op, tensor, rmse, scale, rmse_per_scale, max_abs_error)."""
     debugger = _debugger(model, hw, calib, debug)
-    debugger.run()
+    with quiet_conversion():
+        debugger.run()
     buffer = io.StringIO()
     debugger.layer_statistics_dump(buffer)
     rows = []
@@ -64,7 +67,9 @@ def layer_errors(model, hw, calib, debug):
 def selective_model(model, hw, calib, debug, keep_float):
     """INT8 model with the ops producing ``keep_float`` tensor names left in float."""
     options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(keep_float), fully_quantize=False)
-    return _debugger(model, hw, calib, debug, options).get_nondebug_quantized_model()
+    debugger = _debugger(model, hw, calib, debug, options)
+    with quiet_conversion():
+        return debugger.get_nondebug_quantized_model()
 
 
 def _latency(content, hw, runs=10, threads=2):

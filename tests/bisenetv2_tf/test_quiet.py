@@ -114,6 +114,10 @@ rep = lambda: ([rng.standard_normal((1, 32, 32, 3)).astype(np.float32)] for _ in
 interpreter(to_tflite(m, "int8-ptq", (32, 32), rep)).invoke()
 from benchmarks.cpu_check import head_conv_models  # int8 I/O: TFLite warns about input statistics
 head_conv_models((8, 8))
+from tflite.quant_report import layer_errors, selective_model  # QuantizationDebugger: converter + interpreter
+calib = [rng.standard_normal((1, 32, 32, 3)).astype(np.float32) for _ in range(2)]
+assert layer_errors(m, (32, 32), calib, calib[:1])
+selective_model(m, (32, 32), calib, calib[:1], [])
 """
 
 
