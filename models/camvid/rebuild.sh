@@ -6,8 +6,10 @@
 #   3. FP32 / FP16 / INT8-PTQ / INT8-QAT TFLite (384x480) and ONNX, each verified,
 #   4. val scores of every artifact (models/camvid/eval/*.json),
 #   5. the Android golden cases from the INT8-QAT and FP16 models.
-# The model card and the README tables are written from the eval JSONs afterwards
-# (see MODEL_CARD.md for the commands). Run from the repository root:
+# The model card is written from the eval JSONs afterwards (`python -m training.model_card
+# --run runs/camvid_v2 --eval models/camvid/eval/*.json ... --out models/camvid/MODEL_CARD.md`,
+# keras JSON first) and the README tables from the benchmark commands quoted there.
+# Run from the repository root:
 #
 #   bash models/camvid/rebuild.sh            # DATA=../shared/data/camvid by default
 #
