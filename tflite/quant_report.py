@@ -41,16 +41,15 @@ def _converter(model, hw, calib):
 
 
 def _debugger(model, hw, calib, debug, options=None):
-    with quiet_conversion():
-        return tf.lite.experimental.QuantizationDebugger(
-            converter=_converter(model, hw, calib), debug_dataset=lambda: ([x] for x in debug),
-            debug_options=options)
+    return tf.lite.experimental.QuantizationDebugger(
+        converter=_converter(model, hw, calib), debug_dataset=lambda: ([x] for x in debug),
+        debug_options=options)
 
 
 def layer_errors(model, hw, calib, debug):
     """Rows sorted worst first: dict(op, tensor, rmse, scale, rmse_per_scale, max_abs_error)."""
-    debugger = _debugger(model, hw, calib, debug)
-    with quiet_conversion():
+    with quiet_conversion():  # the debugger converts and runs a tf.lite.Interpreter
+        debugger = _debugger(model, hw, calib, debug)
         debugger.run()
     buffer = io.StringIO()
     debugger.layer_statistics_dump(buffer)
@@ -67,9 +66,8 @@ def layer_errors(model, hw, calib, debug):
 def selective_model(model, hw, calib, debug, keep_float):
     """INT8 model with the ops producing ``keep_float`` tensor names left in float."""
     options = tf.lite.experimental.QuantizationDebugOptions(denylisted_nodes=list(keep_float), fully_quantize=False)
-    debugger = _debugger(model, hw, calib, debug, options)
     with quiet_conversion():
-        return debugger.get_nondebug_quantized_model()
+        return _debugger(model, hw, calib, debug, options).get_nondebug_quantized_model()
 
 
 def _latency(content, hw, runs=10, threads=2):

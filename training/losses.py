@@ -20,10 +20,10 @@ def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ra
     labels = tf.cast(tf.reshape(labels, tf.shape(logits)[:-1]), tf.int32)
     num_classes = tf.shape(logits)[-1]
     valid = tf.not_equal(labels, ignore_index)
-    safe = tf.where(valid, labels, 0)
-    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.clip_by_value(safe, 0, num_classes - 1), logits=logits)
+    safe = tf.clip_by_value(tf.where(valid, labels, 0), 0, num_classes - 1)
+    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=safe, logits=logits)
     if class_weights is not None:
-        ce = ce * tf.gather(tf.constant(class_weights, tf.float32), tf.clip_by_value(safe, 0, num_classes - 1))
+        ce = ce * tf.gather(tf.constant(class_weights, tf.float32), safe)
     ce = tf.reshape(tf.where(valid, ce, 0.0), [-1])
     n_min = tf.reduce_sum(tf.cast(valid, tf.int32)) // tf.cast(round(1 / min_kept_ratio), tf.int32)
     hard = ce > -math.log(thresh)

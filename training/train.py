@@ -40,6 +40,10 @@ from training.losses import OhemCrossEntropy
 from training.schedule import WarmupPoly
 
 
+# --class-weights: the power of the median-frequency weights.
+CLASS_WEIGHT_POWERS = {"median-frequency": 1.0, "sqrt-median-frequency": 0.5}
+
+
 def parse_args(argv=None):
     p = cli.parser("training.train", __doc__)
     d = p.add_argument_group("data")
@@ -72,7 +76,7 @@ def parse_args(argv=None):
     o.add_argument("--momentum", type=float, default=0.9)
     o.add_argument("--ohem-thresh", type=float, default=0.7)
     o.add_argument("--aux-weight", type=float, default=1.0, help="weight of each aux loss (0 disables)")
-    o.add_argument("--class-weights", default="none", choices=("none", "median-frequency", "sqrt-median-frequency"),
+    o.add_argument("--class-weights", default="none", choices=("none", *CLASS_WEIGHT_POWERS),
                    help="per-class weights of the OHEM CE, computed from the training labels at start: "
                         "median-frequency (SegNet's CamVid weighting) or its square root, a milder lift "
                         "of thin, rare classes such as Pole and SignSymbol (default none, as upstream; "
@@ -268,7 +272,7 @@ def resolve_state(args, steps_per_epoch):
     if extending and flags["epochs"] <= state["epoch"]:
         raise SystemExit(f"error: --epochs {args.epochs}: the run in {args.out_dir} has done {state['epoch']} "
                          f"epochs already; --extend needs more")
-    old = {k: FLAG_DEFAULTS[k] for k in FLAG_DEFAULTS if k not in old} | old
+    old = FLAG_DEFAULTS | old
     differ = [k for k in RUN_FLAGS if flags[k] != old.get(k) and not (k == "epochs" and extending)]
     if differ:
         shown = ", ".join(f"--{FLAG_SPELLING.get(k, k.replace('_', '-'))} (run: {old.get(k)}, now: {flags[k]})"
@@ -336,8 +340,8 @@ def main(argv=None):
         calibration = calibration_images(train_spec, tuple(first.shape[:2]), args.qat_calibration, seed)
     class_weights = None
     if args.class_weights != "none":
-        power = 0.5 if args.class_weights.startswith("sqrt") else 1.0
-        class_weights = median_frequency_weights(*class_pixel_counts(train_spec), power=power).tolist()
+        class_weights = median_frequency_weights(*class_pixel_counts(train_spec),
+                                                 power=CLASS_WEIGHT_POWERS[args.class_weights]).tolist()
         print(f"class weights ({args.class_weights}): " + ", ".join(
             f"{name} {w:.2f}" for name, w in zip(train_spec.class_names, class_weights)))
     with strategy.scope():
