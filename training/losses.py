@@ -9,7 +9,9 @@ def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ra
     """Mean CE over the hard pixels: those with loss > -log(thresh), or the top
     ``n_min = valid_pixels * min_kept_ratio`` losses when fewer are that hard.
 
-    labels: (N,H,W) or (N,H,W,1) int class ids; logits: (N,H,W,K). As upstream, the
+    labels: (N,H,W) or (N,H,W,1) int class ids; logits: (N,H,W,K), or (N,h,w,K) at a
+    smaller size (an aux head at its own resolution), when the labels are first resized
+    to (h,w) by nearest neighbour. As upstream, the
     per-pixel loss of ignored pixels is 0 and ``n_min`` counts valid pixels only.
     ``class_weights`` (K floats, optional) scales each pixel's CE by the weight of its
     label before the hard pixels are picked, as ``nn.CrossEntropyLoss(weight=w,
@@ -17,6 +19,11 @@ def ohem_cross_entropy(labels, logits, ignore_index=255, thresh=0.7, min_kept_ra
     Returns 0 when no pixel is valid.
     """
     logits = tf.cast(logits, tf.float32)
+    labels = tf.convert_to_tensor(labels)
+    if labels.shape.rank == 4:
+        labels = labels[..., 0]
+    if not labels.shape[1:3].is_compatible_with(logits.shape[1:3]) or not labels.shape[1:3].is_fully_defined():
+        labels = tf.image.resize(tf.cast(labels, tf.int32)[..., None], tf.shape(logits)[1:3], method="nearest")
     labels = tf.cast(tf.reshape(labels, tf.shape(logits)[:-1]), tf.int32)
     num_classes = tf.shape(logits)[-1]
     valid = tf.not_equal(labels, ignore_index)

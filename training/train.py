@@ -27,7 +27,7 @@ import tf_keras as keras
 
 from bisenetv2_tf import checkpoint, cli
 from bisenetv2_tf.builders import build_model
-from bisenetv2_tf.data import datasets, pipeline
+from bisenetv2_tf.data import datasets, pipeline, protocols
 from bisenetv2_tf.data.class_frequency import class_pixel_counts, median_frequency_weights
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU
@@ -35,6 +35,7 @@ from bisenetv2_tf.fileio import atomic_write, check_writable_dir
 from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.qat import calibrate, quantize, quantize_scope
 from training import precision, run_state
+from training.aux_resolution import own_resolution_aux
 from training.callbacks import NanGuard, NaNLossError, StepLogger
 from training.losses import OhemCrossEntropy
 from training.schedule import WarmupPoly
@@ -51,10 +52,16 @@ def parse_args(argv=None):
     d.add_argument("--data-dir", required=True, help="dataset root")
     d.add_argument("--train-split", default="train")
     d.add_argument("--val-split", default="val", help="'' to skip validation")
+    d.add_argument("--protocol", choices=tuple(protocols.PROTOCOLS),
+                   help="train and validate by a fixed protocol instead of --train-split/--val-split: "
+                        + "; ".join(f"{p.name}: {p.summary}" for p in protocols.PROTOCOLS.values()))
     d.add_argument("--class-file", help="classes.json (names, colors, ignore_index)")
     d.add_argument("--crop", type=int, nargs=2, default=(256, 320), metavar=("H", "W"),
                    help="training crop, multiples of 32 (default 256 320)")
     d.add_argument("--scale-range", type=float, nargs=2, default=(0.75, 2.0), metavar=("MIN", "MAX"))
+    d.add_argument("--color-jitter", type=float, default=pipeline.AugmentConfig.brightness, metavar="X",
+                   help="photometric jitter: brightness, contrast and saturation each scaled by a factor "
+                        f"drawn from [1-X, 1+X] (default {pipeline.AugmentConfig.brightness}; 0: none)")
     d.add_argument("--cache", action="store_true", help="keep the image and label files in memory (train: encoded; val: decoded)")
     d.add_argument("--skip-bad", action="store_true", help="skip (and count) unusable image/label pairs")
     d.add_argument("--no-data-check", action="store_true", help="skip the up-front file check")
@@ -76,6 +83,9 @@ def parse_args(argv=None):
     o.add_argument("--momentum", type=float, default=0.9)
     o.add_argument("--ohem-thresh", type=float, default=0.7)
     o.add_argument("--aux-weight", type=float, default=1.0, help="weight of each aux loss (0 disables)")
+    o.add_argument("--aux-resolution", choices=("full", "own"), default="full",
+                   help="score each aux head at the input size (full, as upstream; default) or at its own "
+                        "resolution, 1/2 to 1/16 of it, against nearest-resized labels (own: a faster step)")
     o.add_argument("--class-weights", default="none", choices=("none", *CLASS_WEIGHT_POWERS),
                    help="per-class weights of the OHEM CE, computed from the training labels at start: "
                         "median-frequency (SegNet's CamVid weighting) or its square root, a milder lift "
@@ -113,6 +123,9 @@ def parse_args(argv=None):
         p.error("--qat fine-tunes a trained model: pass --init-weights MODEL.keras")
     if args.extend and args.restart:
         p.error("--extend and --restart exclude each other")
+    if args.protocol and (args.train_split, args.val_split) != ("train", "val"):
+        p.error(f"--protocol {args.protocol} sets the training and validation frames: drop --train-split "
+                f"and --val-split")
     return args
 
 
@@ -136,6 +149,7 @@ def check_numbers(parser, args):
     need(0 <= args.momentum < 1, "--momentum", "in [0, 1)")
     need(0 < args.ohem_thresh <= 1, "--ohem-thresh", "in (0, 1]")
     need(0 <= args.aux_weight and math.isfinite(args.aux_weight), "--aux-weight", "a finite number >= 0")
+    need(0 <= args.color_jitter < 1, "--color-jitter", "in [0, 1)")
     need(0 <= args.commit_state_every and math.isfinite(args.commit_state_every), "--commit-state-every",
          "a finite number >= 0")
 
@@ -197,7 +211,8 @@ def init_weights(model, path):
 
 
 def build_compiled(args, num_classes, ignore_index, total_steps, calibration=None, class_weights=None):
-    model = build_model(args.model, num_classes, aux_heads=args.aux_weight > 0 and not args.qat)
+    aux = args.aux_weight > 0 and not args.qat
+    model = build_model(args.model, num_classes, aux_heads=aux)
     if args.init_weights:
         init_weights(model, args.init_weights)
     if args.qat:
@@ -207,6 +222,8 @@ def build_compiled(args, num_classes, ignore_index, total_steps, calibration=Non
         if calibration is not None:
             batches = calibrate(model, calibration)
             print(f"QAT: activation ranges calibrated on {batches} images")
+    if aux and args.aux_resolution == "own":
+        model = own_resolution_aux(model)
     lr = args.lr if args.lr is not None else 0.05 * args.batch_size / 16
     schedule = WarmupPoly(lr, total_steps, 0.9, args.warmup_steps)
     optimizer = keras.optimizers.SGD(schedule, momentum=args.momentum, weight_decay=args.weight_decay)
@@ -225,9 +242,16 @@ def build_compiled(args, num_classes, ignore_index, total_steps, calibration=Non
 
 def load_data(args):
     """(train spec, val spec or None), checked up front unless --no-data-check."""
-    train_spec = datasets.load_spec(args.dataset, args.data_dir, args.train_split, args.class_file)
-    val_spec = (datasets.load_spec(args.dataset, args.data_dir, args.val_split, args.class_file)
-                if args.val_split else None)
+    if args.protocol:
+        train_spec, val_spec = protocols.protocol_specs(args.protocol, args.dataset, args.data_dir, args.class_file)
+        print(f"--protocol {args.protocol}: training on " + ", ".join(
+            f"{d} {n}" for d, n in protocols.drive_counts(train_spec).items())
+            + f"; validating on held-out drive " + ", ".join(
+            f"{d} {n}" for d, n in protocols.drive_counts(val_spec).items()))
+    else:
+        train_spec = datasets.load_spec(args.dataset, args.data_dir, args.train_split, args.class_file)
+        val_spec = (datasets.load_spec(args.dataset, args.data_dir, args.val_split, args.class_file)
+                    if args.val_split else None)
     if not args.no_data_check:
         t0 = time.time()
         train_spec = datasets.check_files(train_spec, args.skip_bad)
@@ -240,10 +264,11 @@ def load_data(args):
 # Flags that define a run: resuming with another value of any of them is refused.
 RUN_FLAGS = ("model", "dataset", "train_split", "class_file", "crop", "scale_range", "batch_size", "epochs",
              "steps_per_epoch", "lr", "warmup_steps", "weight_decay", "momentum", "ohem_thresh", "aux_weight",
-             "seed", "qat", "init_weights", "qat_calibration", "class_weights")
+             "seed", "qat", "init_weights", "qat_calibration", "class_weights", "protocol", "aux_resolution", "color_jitter")
 
 # What a run state written before a flag existed meant by it.
-FLAG_DEFAULTS = {"class_weights": "none"}
+FLAG_DEFAULTS = {"class_weights": "none", "protocol": None, "aux_resolution": "full",
+                 "color_jitter": pipeline.AugmentConfig.brightness}
 
 
 # Run-state keys whose command-line spelling is not the key with dashes.
@@ -349,7 +374,9 @@ def main(argv=None):
         if resuming:
             run_state.restore(state, args.out_dir, model)
     names = model.output_names
-    aug = pipeline.AugmentConfig(crop_size=tuple(args.crop), scale_range=tuple(args.scale_range))
+    aug = pipeline.AugmentConfig(crop_size=tuple(args.crop), scale_range=tuple(args.scale_range),
+                                 brightness=args.color_jitter, contrast=args.color_jitter,
+                                 saturation=args.color_jitter)
     train_ds = with_targets(pipeline.train_dataset(train_spec, args.batch_size, aug, seed, args.cache,
                                                    start_step=state["step"]), names)
     val_ds = (with_targets(pipeline.eval_dataset(val_spec, args.val_batch_size, cache=args.cache), names)
@@ -452,8 +479,10 @@ def export_final(model, args, num_classes, paths, state):
         model = keras.models.load_model(best, compile=False)
     run_state.check_finite(model)
     keras.mixed_precision.set_global_policy("float32")
-    fp32 = build_model(args.model, num_classes, aux_heads=len(model.outputs) > 1)
-    fp32.set_weights(model.get_weights())
+    fp32 = build_model(args.model, num_classes, aux_heads=False)
+    for layer in fp32.layers:  # by name: the training model may hold more heads, or rewired ones
+        if layer.weights:
+            layer.set_weights(model.get_layer(layer.name).get_weights())
     run_state.save_model(to_inference(fp32), path, include_optimizer=False)
     return path
 

@@ -22,7 +22,7 @@ from PIL import Image
 
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_file
 from bisenetv2_tf import cli
-from bisenetv2_tf.data import datasets
+from bisenetv2_tf.data import datasets, protocols
 from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
 from bisenetv2_tf.evaluation.metrics import confusion_matrix, scores
 
@@ -109,6 +109,9 @@ def main(argv=None):
     p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
     cli.add_data(p, split="val", split_help="split to evaluate (default val)")
     p.add_argument("--class-file")
+    p.add_argument("--protocol", choices=tuple(protocols.PROTOCOLS),
+                   help="evaluate the held-out frames of a protocol instead of --split: " + "; ".join(
+                       f"{x.name}: {x.summary}" for x in protocols.PROTOCOLS.values()))
     p.add_argument("--json", help="write the metrics here")
     p.add_argument("--flip", action="store_true",
                    help="average with the horizontally flipped image (models with a logits output)")
@@ -119,14 +122,20 @@ def main(argv=None):
                    help="predict images whose longer side is larger at this size, class map scaled back to "
                         f"the label (bounds memory; 0: never; default {DEFAULT_MAX_SIDE})")
     args = p.parse_args(argv)
+    if args.protocol and args.split != "val":
+        p.error(f"--protocol {args.protocol} names the frames to evaluate: drop --split")
     try:
         _check_args(args)
-        spec = datasets.load_spec(args.dataset, args.data_dir, args.split, args.class_file)
+        if args.protocol:
+            spec = protocols.protocol_specs(args.protocol, args.dataset, args.data_dir, args.class_file)[1]
+        else:
+            spec = datasets.load_spec(args.dataset, args.data_dir, args.split, args.class_file)
         predictor = load_predictor(args.model, tuple(args.scales), args.flip, args.threads)
         result = evaluate(predictor, spec, args.limit, max_side=args.max_side, model_name=args.model)
     except (datasets.DatasetError, InferenceError, OutputPathError, FileNotFoundError) as err:
         sys.exit(f"error: {err}")
-    result.update(model=args.model, split=args.split, data_dir=args.data_dir, flip=args.flip,
+    result.update(model=args.model, split=f"protocol {args.protocol}" if args.protocol else args.split,
+                  protocol=args.protocol, data_dir=args.data_dir, flip=args.flip,
                   scales=args.scales, max_side=args.max_side)
     print(format_table(result))
     print(f"{result['num_images']} images in {result['seconds']:.1f}s")

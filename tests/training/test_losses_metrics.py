@@ -111,3 +111,15 @@ def test_warmup_poly_schedule():
     assert lr[2] == pytest.approx(0.1) and lr[3] == pytest.approx(0.1 * 0.5 ** 0.9, rel=1e-5)
     assert lr[4] == 0.0 and lr[5] == 0.0
     assert WarmupPoly.from_config(sched.get_config()).total_steps == 100
+
+
+def test_ohem_on_smaller_logits_scores_nearest_resized_labels():
+    """An aux head at its own resolution (--aux-resolution own): labels 4x larger than
+    the logits are resized by nearest neighbour, i.e. the pixel nearest each logit's centre."""
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((2, 8, 10, 5)).astype(np.float32)
+    labels = rng.integers(0, 5, (2, 32, 40))
+    labels[1, :8] = 255
+    small = labels[:, 2::4, 2::4]  # TF2 nearest (half-pixel centres): source index 4*i + 2
+    got = ohem_cross_entropy(labels, logits, 255).numpy()
+    np.testing.assert_allclose(got, _reference_ohem(small, logits, 255), rtol=1e-5)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -216,3 +217,48 @@ def test_two_local_multiworker_workers_end_identical(synthetic_dir, tmp_path):
         np.testing.assert_array_equal(wa, wb)
     start = keras.models.load_model(tmp_path / "w0" / "model.keras", compile=False)
     assert any(np.any(w != 0) for w in start.get_weights())
+
+
+def _drive_named_copy(synthetic_dir, root):
+    synthetic_dir = Path(synthetic_dir)
+    """The synthetic dataset with CamVid drive prefixes: train frames 0-1 from 0006R0."""
+    import shutil
+
+    for split in ("train", "val"):
+        for sub in (split, split + "annot"):
+            (root / sub).mkdir(parents=True)
+        for i, name in enumerate(sorted(os.listdir(synthetic_dir / split))):
+            drive = "0006R0" if split == "train" and i < 2 else "0016E5"
+            for sub in (split, split + "annot"):
+                shutil.copy(synthetic_dir / sub / name, root / sub / f"{drive}_{name}")
+    shutil.copy(synthetic_dir / "classes.json", root / "classes.json")
+    return root
+
+
+def test_drive_holdout_protocol_own_aux_and_jitter_are_run_flags(synthetic_dir, tmp_path):
+    data = _drive_named_copy(synthetic_dir, tmp_path / "drives")
+    out = tmp_path / "holdout"
+    cmd = _train_cmd(data, out, "--epochs", "1", "--protocol", "drive-holdout", "--aux-resolution", "own",
+                     "--color-jitter", "0.2")
+    run = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "training on 0016E5 10; validating on held-out drive 0006R0 2" in run.stdout
+    assert "val_logits_miou" in run.stdout
+    flags = json.loads((out / "state" / "state.json").read_text())["flags"]
+    assert (flags["protocol"], flags["aux_resolution"], flags["color_jitter"]) == ("drive-holdout", "own", 0.2)
+    model = keras.models.load_model(out / "model.keras", compile=False)
+    assert len(model.outputs) == 1 and model.outputs[0].shape[1:3] == (None, None)
+
+    plain = subprocess.run(cmd[:-6], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 1 and "--protocol (run: drive-holdout, now: None)" in plain.stderr
+    mixed = subprocess.run(cmd + ["--val-split", "train"], cwd=REPO, env=ENV, capture_output=True, text=True,
+                           timeout=120)
+    assert mixed.returncode == 2 and "drop --train-split and --val-split" in mixed.stderr
+
+    report = tmp_path / "held.json"
+    ev = subprocess.run([sys.executable, "-m", "training.evaluate", "--model", str(out / "model.keras"),
+                         "--data-dir", str(data), "--protocol", "drive-holdout", "--json", str(report)],
+                        cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert ev.returncode == 0, ev.stderr[-2000:]
+    result = json.loads(report.read_text())
+    assert result["num_images"] == 2 and result["protocol"] == "drive-holdout"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Recipe A/Bs on the drive-held-out yardstick (issue 20): each arm trains from scratch
+# with --protocol drive-holdout (CamVid train+val minus drive 0006R0, 367 frames) for
+# the same compute (STEPS steps of batch 8 on 256x320 crops), then is scored on the
+# held-out drive 0006R0 at input scale 1.0 and 1.5 (models/camvid/ab/eval/ARM_sS.json).
+# Only the recipe differs between arms; the control runs with two seeds for the noise.
+#
+#   bash models/camvid/ab/ab.sh control_s0 upscale15_s0 ...   # arms below; default: all
+#
+# Re-running resumes an unfinished arm (training resumes from runs/ab/ARM) and skips
+# the evaluations already written.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+DATA=${DATA:-../shared/data/camvid}
+EPOCHS=${EPOCHS:-30}   # x 45 steps = 1350 steps, 10,800 crops
+OUT=models/camvid/ab/eval
+mkdir -p "$OUT"
+
+# arm -> the flags that differ from the control (seed last)
+declare -A ARMS=(
+  [control_s0]="--seed 0"
+  [control_s1]="--seed 1"
+  [upscale15_s0]="--scale-range 1.125 3.0 --seed 0"      # frames upscaled 1.5x, then the usual 0.75-2.0
+  [auxown_s0]="--aux-resolution own --seed 0"
+  [jitter02_s0]="--color-jitter 0.2 --seed 0"             # half the photometric jitter (default 0.4)
+  [jitter06_s0]="--color-jitter 0.6 --seed 0"
+  [crop384_s0]="--crop 352 448 --seed 0"                  # larger crop (1.9x the pixels: not equal compute)
+)
+ORDER="control_s0 upscale15_s0 auxown_s0 control_s1 jitter06_s0"
+stamp() { echo "[$(date -u +%H:%M:%S)] $*"; }
+for arm in ${@:-$ORDER}; do
+  [[ -n "${ARMS[$arm]+x}" ]] || { echo "error: unknown arm $arm (known: ${!ARMS[*]})" >&2; exit 2; }
+  stamp "train $arm: ${ARMS[$arm]}"
+  # shellcheck disable=SC2086
+  python -m training.train --dataset camvid --data-dir "$DATA" --protocol drive-holdout \
+    --out-dir "runs/ab/$arm" --batch-size 8 --crop 256 320 --epochs "$EPOCHS" --steps-per-epoch 45 \
+    --warmup-steps 100 --val-every 10 --val-batch-size 4 --cache --log-every 45 --export last ${ARMS[$arm]}
+  for scale in 1.0 1.5; do
+    json="$OUT/${arm}_s${scale}.json"
+    [[ -f "$json" ]] && continue
+    stamp "evaluate $arm at input scale $scale"
+    python -m training.evaluate --model "runs/ab/$arm/model.keras" --dataset camvid --data-dir "$DATA" \
+      --protocol drive-holdout --scales "$scale" --json "$json" | tail -2
+  done
+done
