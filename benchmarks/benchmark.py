@@ -8,8 +8,15 @@ Batch 1, 2 threads (TF intra-op, LiteRT/XNNPACK, ONNX Runtime). Latency is the m
 and p90 over --runs invocations after warm-up, timed in interleaved rounds (every
 model once per round); ratios are to TFLite FP32 in the same run. Artifacts for the
 size of the files in --artifacts are used as they are; other sizes are converted into
-a temporary folder first. mIoU is measured only
-at the artifacts' own size, on --split (default val; all of it unless --eval-limit).
+a temporary folder first. mIoU is measured at the artifacts' own size, on --split
+(default val; all of it unless --eval-limit), or on a protocol's held-out frames with
+--protocol (calibration then on its training frames). --miou-every-size also scores the
+TFLite models at every other size (the frame letterboxed, so scaled up, into the larger
+input): the speed/accuracy table a user picks an input size from:
+
+  python -m benchmarks.benchmark --model M.keras --qat-model M_qat.h5 --artifacts models/camvid \
+      --data-dir DATA --protocol drive-holdout --miou-every-size \
+      --input-size 384 480 --input-size 576 768 --input-size 768 960
 
 The table starts with the CPU's ISA flags and a one-conv INT8-vs-FP32 control
 (benchmarks/cpu_check.py): on a CPU without VNNI, INT8 cannot beat FP32 by much.
@@ -25,7 +32,7 @@ import tensorflow as tf
 
 from benchmarks.cpu_check import report
 from bisenetv2_tf import cli
-from bisenetv2_tf.data import datasets
+from bisenetv2_tf.data import datasets, protocols
 from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.runtime.litert import interpreter, timed_runner
 from bisenetv2_tf.runtime.predictors import load_predictor, onnx_session
@@ -96,6 +103,10 @@ def main(argv=None):
     cli.add_threads(p)
     p.add_argument("--eval-limit", type=int, help="images for mIoU (default all)")
     p.add_argument("--no-miou", action="store_true")
+    p.add_argument("--protocol", choices=tuple(protocols.PROTOCOLS),
+                   help="mIoU on a protocol's held-out frames, calibration on its training frames")
+    p.add_argument("--miou-every-size", action="store_true",
+                   help="score the TFLite models at every --input-size, not only the artifacts' own")
     cli.add_num_calibration(p, help="INT8 PTQ calibration images for sizes converted here (default 100)")
     args = p.parse_args(argv)
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -104,8 +115,12 @@ def main(argv=None):
     try:
         model = convert.load_keras_model(args.model)
         qat = convert.load_keras_model(args.qat_model) if args.qat_model else None
-        spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
-        val = datasets.load_spec(args.dataset, args.data_dir, args.split)
+        if args.protocol:
+            spec, val = protocols.protocol_specs(args.protocol, args.dataset, args.data_dir)
+            args.split = f"{args.protocol} held-out"
+        else:
+            spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
+            val = datasets.load_spec(args.dataset, args.data_dir, args.split)
         sizes = cli.input_sizes(args)
         for size in sizes:
             convert.check_input_size(size)
@@ -132,7 +147,8 @@ def main(argv=None):
         stats = interleaved_stats([row[1] for row in rows], args.runs)
         for (label, runner, artifact, source), (median, p90) in zip(rows, stats):
             miou = None
-            if not args.no_miou and size == eval_size:
+            scored_here = size == eval_size or (args.miou_every_size and str(artifact).endswith(".tflite"))
+            if not args.no_miou and scored_here:
                 miou = evaluate(load_predictor(source), val, args.eval_limit, progress=False)["miou"]
             size_mb = os.path.getsize(artifact) / 1e6 if artifact else None
             measured.append((label, median, p90, size_mb, miou))

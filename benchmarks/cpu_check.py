@@ -16,17 +16,7 @@ from bisenetv2_tf import cli
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.timing import interleaved_stats
 from tflite.convert import run_converter
-from training.precision import cpu_flags
-
-FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
-
-
-def isa_flags(cpuinfo="/proc/cpuinfo"):
-    """(model name, {flag: present}) for the flags in FLAGS; ("unknown", {}) off Linux."""
-    name, flags = cpu_flags(cpuinfo)
-    if not flags:
-        return name, {}
-    return name, {flag: flag in flags for flag in FLAGS}
+from bisenetv2_tf.runtime.cpu import FLAGS, cpu_line, isa_flags  # noqa: F401  (this tool's vocabulary)
 
 
 def head_conv_models(hw=(48, 60)):
@@ -60,15 +50,6 @@ def int8_speedup(threads=2, runs=10):
     runners = [runner(content).invoke for content in head_conv_models()]
     (fp32, _), (int8, _) = interleaved_stats(runners, runs, warmup=1)
     return {"fp32_ms": fp32, "int8_ms": int8, "ratio": int8 / fp32}
-
-
-def cpu_line():
-    """One line: the CPU's name and which of FLAGS it has and lacks."""
-    name, flags = isa_flags()
-    present = [f for f, ok in flags.items() if ok]
-    missing = [f for f, ok in flags.items() if not ok]
-    return (f"CPU: {name}; has {', '.join(present) or 'none of ' + ', '.join(FLAGS)}"
-            + (f"; lacks {', '.join(missing)}" if missing else ""))
 
 
 def report(threads=2, runs=10):

@@ -1,26 +1,50 @@
 """BiSeNet V2 (and V1) semantic segmentation in tf_keras, built for INT8 TFLite.
 
-Importing this package sets ``TF_USE_LEGACY_KERAS=1`` so that ``tf.keras`` (used by
-tensorflow-model-optimization) resolves to ``tf_keras`` (Keras 2). Import it before
-TensorFlow.
+  from bisenetv2_tf import Segmenter
+  seg = Segmenter("models/camvid/bisenetv2_int8_qat.tflite")
+  ids = seg.predict(rgb)                 # (H,W) uint8 class ids at the image's size
 
-It also keeps TensorFlow's C++ log lines (oneDNN notes, "Could not find cuda drivers",
-"failed call to cuInit") off the terminal: ``TF_CPP_MIN_LOG_LEVEL`` defaults to 3, and
-file descriptor 2 points at /dev/null only while ``import tensorflow`` runs here (those
-lines come from absl before it reads any setting), restored right after, also on error.
-Python exceptions and the CLIs' own ``error: ...`` lines are unaffected.
-``BISENETV2_VERBOSE=1``, or ``--verbose`` on the command line of any of the project's
-CLIs (read here, before TensorFlow loads), leaves both alone, so TensorFlow logs as it
-does by default.
+Importing this package imports no TensorFlow and reads no command line: it only sets
+``TF_USE_LEGACY_KERAS=1`` (so that ``tf.keras``, used by tensorflow-model-optimization,
+resolves to ``tf_keras``, Keras 2) and, unless ``BISENETV2_VERBOSE=1``, defaults
+``TF_CPP_MIN_LOG_LEVEL`` to 3. Import it before TensorFlow. The names below load their
+modules (and TensorFlow) on first use.
+
+TensorFlow's absl lines at import ("Could not find cuda drivers", oneDNN notes) come
+before it reads any setting: ``import_tensorflow_quietly()`` imports it with file
+descriptor 2 on /dev/null, restored right after, also on error. The command-line apps
+call it themselves (``training``, ``tflite`` and ``benchmarks`` on import, honouring
+their ``--verbose``); Python exceptions and the CLIs' own ``error: ...`` lines are
+unaffected. ``BISENETV2_VERBOSE=1`` leaves TensorFlow's logging as it is by default.
 """
 import contextlib
 import os
 import sys
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
+_OWN_LOG_LEVEL = False  # TF_CPP_MIN_LOG_LEVEL was set here, not by the user
 
-VERBOSE = (os.environ.get("BISENETV2_VERBOSE", "").strip().lower() not in ("", "0", "false", "no")
-           or "--verbose" in sys.argv[1:])
+
+def verbose():
+    """True when TensorFlow's own log lines are wanted: ``BISENETV2_VERBOSE=1`` (the CLIs'
+    ``--verbose`` sets it)."""
+    return os.environ.get("BISENETV2_VERBOSE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def set_verbose_from_argv(argv):
+    """A CLI's ``--verbose`` -> ``BISENETV2_VERBOSE=1``, before TensorFlow loads."""
+    if "--verbose" in argv:
+        os.environ["BISENETV2_VERBOSE"] = "1"
+        if _OWN_LOG_LEVEL:
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+
+
+def quiet_cli(argv=None):
+    """What every command-line app does before it loads TensorFlow: ``--verbose`` in its
+    arguments (default ``sys.argv[1:]``) switches TensorFlow's own logging back on, and
+    TensorFlow is imported quietly otherwise."""
+    set_verbose_from_argv(sys.argv[1:] if argv is None else argv)
+    import_tensorflow_quietly()
 
 
 @contextlib.contextmanager
@@ -30,7 +54,7 @@ def quiet_native_logs():
     TensorFlow Lite XNNPACK delegate") stay off the terminal; restored however the block
     ends. Python exceptions still carry their messages. Does nothing under --verbose /
     BISENETV2_VERBOSE=1, or when there is no usable fd 2."""
-    if VERBOSE:
+    if verbose():
         yield
         return
     try:
@@ -51,16 +75,18 @@ def quiet_native_logs():
         os.close(saved)
 
 
-def _import_tensorflow_quietly():
-    """Import TensorFlow with fd 2 on /dev/null; restore fd 2 however the import ends."""
+def import_tensorflow_quietly():
+    """Import TensorFlow with fd 2 on /dev/null (unless verbose); restore fd 2 however the
+    import ends. Does nothing when TensorFlow is loaded already."""
     if "tensorflow" in sys.modules:
         return
     with quiet_native_logs():
         import tensorflow  # noqa: F401
 
 
-if not VERBOSE:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if not verbose() and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    _OWN_LOG_LEVEL = True
 
 if "tensorflow" in sys.modules and "keras" in sys.modules and "tf_keras" not in sys.modules:
     import warnings
@@ -71,17 +97,33 @@ if "tensorflow" in sys.modules and "keras" in sys.modules and "tf_keras" not in 
         stacklevel=2,
     )
 
-if not VERBOSE:
-    _import_tensorflow_quietly()
+# name -> module that defines it, loaded (with TensorFlow, quietly) on first use
+_LAZY = {
+    "Segmenter": "bisenetv2_tf.runtime.segmenter",
+    "bisenetv1": "bisenetv2_tf.bisenetv1",
+    "bisenetv2": "bisenetv2_tf.model",
+    "VARIANTS": "bisenetv2_tf.model",
+    "to_inference": "bisenetv2_tf.model",
+    "with_output_head": "bisenetv2_tf.model",
+    "ClassMap": "bisenetv2_tf.output_layers",
+}
 
-from bisenetv2_tf.bisenetv1 import bisenetv1  # noqa: E402
-from bisenetv2_tf.model import (  # noqa: E402
-    VARIANTS,
-    bisenetv2,
-    to_inference,
-    with_output_head,
-)
-from bisenetv2_tf.output_layers import ClassMap  # noqa: E402
 
-__all__ = ["VARIANTS", "bisenetv1", "bisenetv2", "to_inference", "with_output_head", "ClassMap"]
-__version__ = "0.1.0"
+def __getattr__(name):
+    if name == "VERBOSE":  # old spelling
+        return verbose()
+    if name not in _LAZY:
+        raise AttributeError(f"module 'bisenetv2_tf' has no attribute {name!r}")
+    import importlib
+
+    import_tensorflow_quietly()
+    return getattr(importlib.import_module(_LAZY[name]), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = ["Segmenter", "VARIANTS", "bisenetv1", "bisenetv2", "to_inference", "with_output_head", "ClassMap",
+           "import_tensorflow_quietly", "quiet_cli", "quiet_native_logs", "verbose"]
+__version__ = "0.2.0"

@@ -5,7 +5,7 @@ means the same thing everywhere.
   --model PATH       always a model file; --arch NAME always an architecture
   --data-dir, --dataset, --split   on every tool that reads data
   --num-calibration N              every calibration image count (old: --qat-calibration)
-  --threads N        wherever a TFLite/ONNX model runs
+  --threads N        wherever a TFLite/ONNX model runs; capped at the CPU count (with a note)
   --verbose          TensorFlow's own log lines (read by ``bisenetv2_tf`` at import, as
                      BISENETV2_VERBOSE=1 is)
 
@@ -13,16 +13,30 @@ Old spellings stay as hidden aliases (``help=argparse.SUPPRESS``) writing the sa
 destination, so existing scripts keep working.
 """
 import argparse
+import os
+import sys
 
+from bisenetv2_tf.fileio import OutputPathError
 from bisenetv2_tf.names import MODEL_NAMES
 
 DATASETS = ("camvid", "cityscapes", "folder")
+
+# module -> the name its --help shows, when run as ``bisenetv2 VERB`` (set by console.py)
+PROG_NAMES = {}
+DATASET_HELP = (
+    "dataset layout. camvid: DIR/SPLIT/*.png images and DIR/SPLITannot/*.png class-id labels (same file "
+    "names), optional DIR/classes.json. cityscapes: DIR/leftImg8bit/SPLIT/CITY/*_leftImg8bit.png and "
+    "DIR/gtFine/SPLIT/CITY/*_gtFine_labelIds.png (mapped to the 19 train ids). folder: DIR/SPLIT/images/* and "
+    "DIR/SPLIT/labels/*.png (same file stem; --split '' reads DIR/images and DIR/labels) and a classes.json "
+    "in DIR/SPLIT or DIR: {\"classes\": [names, at least 2], \"colors\": [[r, g, b] per class], "
+    "\"ignore_index\": 255 (an id outside the classes, at most 255), \"label_format\": \"id\" (labels hold "
+    "class ids) or \"color\" (RGB labels mapped by \"colors\")}")
 
 
 def parser(prog, doc):
     """An ArgumentParser for ``python -m PROG`` with the module docstring as description,
     its examples kept as written, and ``--verbose``."""
-    p = argparse.ArgumentParser(prog=f"python -m {prog}", description=doc, 
+    p = argparse.ArgumentParser(prog=PROG_NAMES.get(prog, f"python -m {prog}"), description=doc,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--verbose", action="store_true",
                    help="let TensorFlow print its own log lines (same as BISENETV2_VERBOSE=1)")
@@ -74,7 +88,7 @@ def add_arch(p, default="bisenetv2", dest="arch", old=("--model",)):
 def add_data(p, required=True, split="val", split_help=None, data_help="dataset root"):
     """``--data-dir``, ``--dataset``, ``--split``."""
     p.add_argument("--data-dir", required=required, help=data_help)
-    p.add_argument("--dataset", default="camvid", choices=DATASETS, help="dataset layout")
+    p.add_argument("--dataset", default="camvid", choices=DATASETS, help=DATASET_HELP + " (default: camvid)")
     p.add_argument("--split", default=split, help=split_help or "split to read")
 
 
@@ -85,4 +99,48 @@ def add_num_calibration(p, default=100, dest="num_calibration", help="calibratio
 
 
 def add_threads(p, default=2):
-    p.add_argument("--threads", type=int, default=default, help=f"CPU threads of TFLite/ONNX runs (default {default})")
+    p.add_argument("--threads", type=cpu_threads, default=default,
+                   help=f"CPU threads of TFLite/ONNX runs (default {default}; at most the CPU count)")
+
+
+def cpu_threads(text):
+    """``--threads N`` as an int, capped at the CPU count with a one-line note: more
+    threads than CPUs only add contention (ONNX evaluate at 1000 threads took 158 s).
+    Values below 1 are left to each tool's own one-line check."""
+    n = int(text)
+    cpus = os.cpu_count()
+    if cpus and n > cpus:
+        print(f"note: --threads {n}: this machine has {cpus} CPUs; using {cpus} threads", file=sys.stderr)
+        return cpus
+    return n
+
+
+def _file_key(path):
+    """(device, inode) of an existing path, else None: the same file whatever the spelling."""
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_outputs(outputs, inputs, flag):
+    """Up front, before any work: ``OutputPathError`` (one line naming ``flag``) when an
+    output path is an existing file that is also one of ``inputs`` ((description, path)
+    pairs, None paths skipped; the same file by device and inode, so links and other
+    spellings count): an output never replaces an input. Returns the outputs that exist
+    (for tools that refuse to replace files they did not write)."""
+    keys = {}
+    for what, path in inputs:
+        keys.setdefault(_file_key(path) if path else None, what)
+    keys.pop(None, None)
+    existing = []
+    for out in outputs:
+        key = _file_key(out)
+        if key is None:
+            continue
+        if key in keys:
+            raise OutputPathError(f"{flag}: {out} is {keys[key]}, and an output never replaces an input: "
+                                  f"choose another {flag.split()[0]}")
+        existing.append(out)
+    return existing

@@ -14,7 +14,10 @@ written atomically (complete or absent).
 """
 import sys
 
-import bisenetv2_tf  # noqa: F401
+import bisenetv2_tf
+
+bisenetv2_tf.quiet_cli()  # a command-line script: TensorFlow loads quietly unless --verbose
+
 from bisenetv2_tf import checkpoint, cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_file

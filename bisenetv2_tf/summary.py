@@ -3,7 +3,10 @@
   python -m bisenetv2_tf.summary --variant v2 --num-classes 19 --input-size 512 1024
   python -m bisenetv2_tf.summary --arch bisenetv1 --num-classes 11 --input-size 384 480
 """
-import bisenetv2_tf  # noqa: F401
+import bisenetv2_tf
+
+bisenetv2_tf.quiet_cli()  # a command-line script: TensorFlow loads quietly unless --verbose
+
 from bisenetv2_tf import cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.complexity import count_params, per_block, total_macs

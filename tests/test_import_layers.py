@@ -6,7 +6,8 @@ Layers, bottom to top:
   2 runtime     bisenetv2_tf.runtime
   3 evaluation  bisenetv2_tf.evaluation
   4 training, tflite   (never import each other)
-  5 scripts     benchmarks, bisenetv2_tf.summary, bisenetv2_tf.import_torch (nothing imports them)
+  5 scripts     benchmarks, bisenetv2_tf.summary, bisenetv2_tf.import_torch, bisenetv2_tf.console
+                (nothing imports them)
 A module may import its own layer's package and any lower layer.
 """
 import ast
@@ -15,7 +16,7 @@ from pathlib import Path
 from conftest import REPO
 
 PACKAGES = ("bisenetv2_tf", "training", "tflite", "benchmarks")
-SCRIPTS = ("bisenetv2_tf.summary", "bisenetv2_tf.import_torch")
+SCRIPTS = ("bisenetv2_tf.summary", "bisenetv2_tf.import_torch", "bisenetv2_tf.console")
 
 
 def layer(module):

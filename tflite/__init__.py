@@ -1,2 +1,7 @@
-"""Quantization-aware training, TFLite/ONNX conversion, verification and reports."""
-import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+"""TFLite/ONNX conversion, verification, quantization reports and the quickstart.
+
+A command-line package: importing it sets TF_USE_LEGACY_KERAS and loads TensorFlow
+quietly (``--verbose`` in the command line keeps TensorFlow's own log lines)."""
+import bisenetv2_tf
+
+bisenetv2_tf.quiet_cli()

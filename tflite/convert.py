@@ -9,6 +9,10 @@ metadata JSON (labels, colors, normalization, input size) beside it.
 Artifacts are static batch 1 with fixed H x W (what LiteRT.js and the Edge TPU need).
 Inputs are normalized RGB (see bisenetv2_tf/runtime/metadata.py); INT8 models take uint8 (or int8,
 ``--io-dtype``) quantized inputs and return quantized logits.
+
+Before converting: --name must be a plain file name stem (no folder, no '..'), and no
+artifact path (OUT_DIR/NAME_PRECISION.tflite/.json, NAME.onnx) may be one of the input
+files (--model, --qat-model, --class-file).
 """
 import contextlib
 import json
@@ -42,6 +46,20 @@ FILE_SUFFIX = {"fp32": "fp32", "fp16": "fp16", "dynamic": "dynamic", "int8-ptq":
 
 class ConversionError(RuntimeError):
     """A conversion that cannot be done as asked; the message says why."""
+
+
+def check_name(name):
+    """``ConversionError`` unless ``name`` is a plain file name stem: a path separator
+    or '..' would write outside --out-dir (or fail only after converting)."""
+    if not name or name in (".", "..") or any(sep in name for sep in ("/", "\\", os.sep, "\0")):
+        raise ConversionError(f"--name {name!r}: must be a file name stem without a folder or '..' "
+                              "(put the folder in --out-dir)")
+    return name
+
+
+def artifact_path(out_dir, name, precision):
+    """OUT_DIR/NAME_PRECISION.tflite (its metadata JSON: the same path with .json)."""
+    return os.path.join(out_dir, f"{name}_{FILE_SUFFIX[precision]}.tflite")
 
 
 def check_input_size(hw):
@@ -268,7 +286,7 @@ def convert_all(model, precisions, hw, out_dir, name, spec=None, class_names=Non
                               it.get_output_details()[0], output_kind, CITYSCAPES, class_names, colors,
                               ignore_index)
         meta["verification"] = report
-        path = os.path.join(out_dir, f"{name}_{FILE_SUFFIX[precision]}.tflite")
+        path = artifact_path(out_dir, name, precision)
         atomic_write(path, content)
         atomic_write(path[: -len(".tflite")] + ".json", json.dumps(meta, indent=1))
         results[precision] = {"path": path, "bytes": len(content), "verify": report,
@@ -331,6 +349,8 @@ def main(argv=None):
             raise ConversionError(f"--num-verify {args.num_verify}: must be at least 1")
         if args.threads < 1:
             raise ConversionError(f"--threads {args.threads}: must be at least 1")
+        if args.name is not None:
+            check_name(args.name)
         check_writable_dir(args.out_dir, "--out-dir", create=False)
         model = load_keras_model(args.model)
         if len(model.outputs) > 1 or args.output != "logits":
@@ -340,7 +360,13 @@ def main(argv=None):
             qat = with_output_head(qat, args.output)
         spec = datasets.load_spec(args.dataset, args.data_dir, args.split) if args.data_dir else None
         names, colors, ignore = class_info(args, spec)
-        name = args.name or model.name
+        name = check_name(args.name or model.name)
+        onnx_path = os.path.join(args.out_dir, f"{name}.onnx")
+        tflite_paths = [artifact_path(args.out_dir, name, precision) for precision in args.precision]
+        outputs = tflite_paths + [p[: -len(".tflite")] + ".json" for p in tflite_paths]
+        outputs += [onnx_path] if args.onnx else []
+        cli.check_outputs(outputs, [("the --model", args.model), ("the --qat-model", args.qat_model),
+                                    ("the --class-file", args.class_file)], f"--out-dir {args.out_dir}")
         model_name = name.split("_")[0]
         results = convert_all(model, args.precision, hw, args.out_dir, name, spec, names, colors, ignore, qat,
                               args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output,
@@ -348,7 +374,7 @@ def main(argv=None):
         if args.onnx:
             check = calibration_images(spec, hw, 2) if spec else [
                 np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)]
-            onnx = export_onnx(model, hw, os.path.join(args.out_dir, f"{name}.onnx"), check)
+            onnx = export_onnx(model, hw, onnx_path, check)
             print(f"onnx      {onnx['path']} {onnx['bytes'] / 1e6:.2f} MB: max |err| {onnx['max_abs_error']:.2e}, "
                   f"argmax agreement {onnx['argmax_agreement_pct']:.2f}% (onnxruntime)")
         if args.edgetpu:

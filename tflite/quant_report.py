@@ -8,6 +8,13 @@ Uses TFLite's QuantizationDebugger: each quantized op's output is compared with 
 float value it replaces (on the debug images). The table is sorted by RMSE divided by
 the output's quantization scale: ~0.3 is the rounding floor (1/sqrt(12)); larger
 values are layers whose INT8 grid fits the data badly.
+
+--target-drop D searches for the fewest worst-first layers to keep in float so that the
+INT8 model's mIoU is within D points of the FP32 TFLite model's (doubling 1, 2, 4, ...
+until the target is met, then bisecting), writes that model and names its float layers:
+
+  python -m tflite.quant_report --model M.keras --input-size 384 480 --data-dir DATA \
+      --protocol drive-holdout --target-drop 1.0
 """
 import argparse
 import csv
@@ -21,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from bisenetv2_tf import cli
-from bisenetv2_tf.data import datasets
+from bisenetv2_tf.data import datasets, protocols
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
@@ -80,6 +87,38 @@ def _miou(path, spec, limit, threads=2):
     return evaluate(load_predictor(path, threads=threads), spec, limit, progress=False)["miou"]
 
 
+def fewest_float_layers(drop_of, max_layers, target):
+    """The smallest k in 0..max_layers with ``drop_of(k) <= target``, assuming the drop
+    shrinks as k grows: tries 0, then 1, 2, 4, ... (capped at max_layers) until one meets
+    the target, then bisects between the last miss and that hit. ``drop_of`` is called
+    at most once per k. Returns (k or None when even max_layers misses, {k: drop})."""
+    seen = {}
+
+    def drop(k):
+        if k not in seen:
+            seen[k] = drop_of(k)
+        return seen[k]
+
+    if drop(0) <= target:
+        return 0, seen
+    miss, hit, k = 0, None, 1
+    while hit is None:
+        k = min(k, max_layers)
+        if drop(k) <= target:
+            hit = k
+        elif k == max_layers:
+            return None, seen
+        else:
+            miss, k = k, 2 * k
+    while hit - miss > 1:
+        mid = (miss + hit) // 2
+        if drop(mid) <= target:
+            hit = mid
+        else:
+            miss = mid
+    return hit, seen
+
+
 def main(argv=None):
     p = cli.parser("tflite.quant_report", __doc__)
     p.add_argument("--model", required=True, help="float .keras model")
@@ -91,6 +130,12 @@ def main(argv=None):
     p.add_argument("--num-debug", type=int, default=8, help="images the per-layer errors are measured on")
     p.add_argument("--top", type=int, default=15, help="rows to print")
     p.add_argument("--keep-float", type=int, default=0, help="also build a model with the worst N layers in float")
+    p.add_argument("--target-drop", type=float, metavar="POINTS",
+                   help="find the fewest worst layers to keep in float for an INT8 mIoU within POINTS of FP32 "
+                        "(see above); writes that model")
+    p.add_argument("--protocol", choices=tuple(protocols.PROTOCOLS),
+                   help="score on a protocol's held-out frames and calibrate on its training frames (instead of "
+                        "--split and --calib-split)")
     p.add_argument("--eval-limit", type=int, help="images for the mIoU comparison (default: all)")
     p.add_argument("--out-dir", default=".", help="where the selective model is written")
     cli.add_threads(p)
@@ -104,17 +149,26 @@ def main(argv=None):
                                    ("--eval-limit", args.eval_limit, 1), ("--threads", args.threads, 1)):
             if value is not None and value < least:
                 raise ConversionError(f"{flag} {value}: must be at least {least}")
-        if args.keep_float:
+        if args.target_drop is not None and not (0 <= args.target_drop < 100):
+            raise ConversionError(f"--target-drop {args.target_drop}: must be in [0, 100) mIoU points")
+        if args.target_drop is not None and args.keep_float:
+            raise ConversionError("--target-drop chooses the float layers itself: drop --keep-float")
+        compare = bool(args.keep_float) or args.target_drop is not None
+        if compare:
             check_writable_dir(args.out_dir, "--out-dir", create=False)
         model = load_keras_model(args.model)
         if len(model.outputs) > 1:
             model = to_inference(model)
-        spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
+        if args.protocol:
+            spec, held_out = protocols.protocol_specs(args.protocol, args.dataset, args.data_dir)
+            args.split = f"{args.protocol} held-out"
+        else:
+            spec = datasets.load_spec(args.dataset, args.data_dir, args.calib_split)
         calib = calibration_images(spec, hw, args.num_calibration)
         debug = calibration_images(spec, hw, args.num_debug, seed=1)
         eval_spec = None
-        if args.keep_float:  # checked now, not after minutes of conversion
-            eval_spec = datasets.load_spec(args.dataset, args.data_dir, args.split)
+        if compare:  # checked now, not after minutes of conversion
+            eval_spec = held_out if args.protocol else datasets.load_spec(args.dataset, args.data_dir, args.split)
             if args.eval_limit:
                 eval_spec = eval_spec.subset(range(min(args.eval_limit, len(eval_spec))))
             datasets.check_files(eval_spec)
@@ -131,9 +185,8 @@ def main(argv=None):
     for i, r in enumerate(rows[: args.top], 1):
         print(f"| {i} | {r['op']} | {r['tensor'][:70]} | {r['rmse_per_scale']:.3f} | {r['rmse']:.4f} "
               f"| {r['max_abs_error']:.4f} |")
-    if not args.keep_float:
+    if not compare:
         return
-    worst = [r["tensor"] for r in rows[: args.keep_float]]
     name = os.path.splitext(os.path.basename(args.model))[0]
     results = []
     def measure(label, path, content):
@@ -141,6 +194,10 @@ def main(argv=None):
         return (label, _miou(path, eval_spec, args.eval_limit, args.threads),
                 _latency(content, hw, threads=args.threads), len(content))
 
+    if args.target_drop is not None:
+        search_target(args, model, hw, calib, debug, rows, eval_spec, name, measure)
+        return
+    worst = [r["tensor"] for r in rows[: args.keep_float]]
     for label, keep in (("INT8 PTQ (all layers)", []), (f"INT8 PTQ, worst {len(worst)} in float", worst)):
         print(f"{label}: converting ...", flush=True)
         content = selective_model(model, hw, calib, debug, keep)
@@ -157,6 +214,39 @@ def main(argv=None):
     print("|---|---:|---:|---:|")
     for label, miou, ms, size in results:
         print(f"| {label} | {100 * miou:.2f} | {ms:.1f} | {size / 1e6:.2f} |")
+
+
+def search_target(args, model, hw, calib, debug, rows, eval_spec, name, measure):
+    """--target-drop: the fewest worst-first float layers meeting the target; prints each
+    tried k, writes NAME_int8_keepfloatK.tflite for the chosen k, and names its layers."""
+    float_path = os.path.join(args.out_dir, f"{name}_fp32_for_report.tflite")
+    content = to_tflite(model, "fp32", hw)
+    atomic_write(float_path, content)
+    reference = measure("FP32", float_path, content)
+    print(f"FP32 mIoU {100 * reference[1]:.2f}; target: INT8 within {args.target_drop:.2f} points", flush=True)
+    tensors = [r["tensor"] for r in rows]
+    written = {}
+
+    def drop_of(k):
+        content = selective_model(model, hw, calib, debug, tensors[:k])
+        path = os.path.join(args.out_dir, f"{name}_int8_keepfloat{k}.tflite")
+        atomic_write(path, content)
+        written[k] = path
+        label, miou, ms, size = measure(f"INT8 PTQ, worst {k} in float", path, content)
+        drop = 100 * (reference[1] - miou)
+        print(f"| worst {k} in float | mIoU {100 * miou:.2f} | drop {drop:+.2f} | {ms:.1f} ms | {size / 1e6:.2f} MB |",
+              flush=True)
+        return drop
+
+    k, drops = fewest_float_layers(drop_of, len(tensors), args.target_drop)
+    for tried, path in written.items():  # keep only the chosen model
+        if tried != k and os.path.isfile(path):
+            os.remove(path)
+    if k is None:
+        sys.exit(f"error: no number of float layers meets --target-drop {args.target_drop} (best drop "
+                 f"{min(drops.values()):.2f} points); the INT8 model would not meet it: use QAT")
+    print(f"fewest float layers for a drop <= {args.target_drop:.2f}: {k} (drop {drops[k]:+.2f}); model: {written[k]}"
+          + (f"\nin float: {', '.join(tensors[:k])}" if k else ""))
 
 
 if __name__ == "__main__":

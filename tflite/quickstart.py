@@ -9,6 +9,9 @@ Training and QAT run as ``python -m training.train`` in a child process, exactly
 command a user runs (the tflite package does not import training). For real data use
 the same steps by hand (see README): training.train, training.train --qat,
 tflite.convert, training.evaluate.
+
+The flags are checked before anything is written (--input-size 33 47 leaves no
+partial data/ folder).
 """
 import os
 import subprocess
@@ -21,10 +24,20 @@ import numpy as np
 from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets, synthetic
 from bisenetv2_tf.evaluation.evaluate import evaluate
+from bisenetv2_tf.fileio import OutputPathError, check_writable_dir
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.predictors import load_predictor
+from bisenetv2_tf.runtime.cpu import cpu_line
 from bisenetv2_tf.runtime.timing import interleaved_stats
 from tflite import convert
+
+
+def table_header(hw, threads):
+    """The results table's first lines: the CPU line (INT8 beats FP32 only with VNNI) and
+    the column heads."""
+    return [cpu_line() + " (INT8 vs FP32 latency depends on these: python -m benchmarks.cpu_check)", "",
+            f"| model | val mIoU | pixel acc. | size MB | latency ms (1x{hw[0]}x{hw[1]}, {threads} threads) |",
+            "|---|---:|---:|---:|---:|"]
 
 
 def train_cli(args):
@@ -46,6 +59,19 @@ def _latency_ms(path, runs=10, threads=2):
     return interleaved_stats([it.invoke], runs, warmup=1)[0][0]
 
 
+def check_args(args):
+    """One-line errors (``ConversionError``/``OutputPathError``) before anything is written."""
+    h, w = args.input_size
+    try:
+        convert.check_input_size((h, w))
+    except convert.ConversionError as err:
+        raise convert.ConversionError(f"--input-size {h} {w}: {err}") from None
+    for flag, value in (("--epochs", args.epochs), ("--qat-steps", args.qat_steps), ("--threads", args.threads)):
+        if value < 1:
+            raise convert.ConversionError(f"{flag} {value}: must be at least 1")
+    check_writable_dir(args.work_dir, "--work-dir", create=False)
+
+
 def main(argv=None):
     p = cli.parser("tflite.quickstart", __doc__)
     p.add_argument("--work-dir", default="runs/quickstart")
@@ -54,11 +80,13 @@ def main(argv=None):
     cli.add_input_size(p, default=(128, 160), help="synthetic image and model input size (default 128 160)")
     cli.add_threads(p)
     args = p.parse_args(argv)
+    try:
+        check_args(args)
+    except (convert.ConversionError, OutputPathError) as err:
+        sys.exit(f"error: {err}")
     t_start = time.time()
     work = args.work_dir
     hw = tuple(args.input_size)
-    if args.threads < 1:
-        p.error(f"--threads must be >= 1, got {args.threads}")
     data = synthetic.make_dataset(os.path.join(work, "data"), 64, 16, hw, seed=0)
     print(f"[1/5] synthetic dataset: {data} (64 train, 16 val, {hw[0]}x{hw[1]})", flush=True)
 
@@ -84,8 +112,7 @@ def main(argv=None):
     val = datasets.camvid(data, "val")
     rows = [("Keras fp32", float_model), ("Keras QAT (fake-quant)", qat_model)] + [
         (f"TFLite {k}", os.path.join(out, f"bisenetv2_{k}.tflite")) for k in ("fp32", "int8_ptq", "int8_qat")]
-    print(f"\n| model | val mIoU | pixel acc. | size MB | latency ms (1x{hw[0]}x{hw[1]}, {args.threads} threads) |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n" + "\n".join(table_header(hw, args.threads)))
     for label, path in rows:
         result = evaluate(load_predictor(path, threads=args.threads), val, progress=False)
         ms = _latency_ms(path, threads=args.threads)

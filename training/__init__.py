@@ -1,2 +1,8 @@
-"""Data pipelines, losses, metrics and the fit/evaluate/predict CLIs."""
-import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+"""Training: the fit CLI, its losses, schedule, run state and model card; the
+``training.evaluate`` / ``training.predict`` entry points.
+
+A command-line package: importing it sets TF_USE_LEGACY_KERAS and loads TensorFlow
+quietly (``--verbose`` in the command line keeps TensorFlow's own log lines)."""
+import bisenetv2_tf
+
+bisenetv2_tf.quiet_cli()

@@ -29,6 +29,7 @@ from bisenetv2_tf import checkpoint, cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.data import datasets, pipeline, protocols
 from bisenetv2_tf.data.class_frequency import class_pixel_counts, median_frequency_weights
+from bisenetv2_tf.runtime import model_info
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.evaluation.metrics import StreamingMeanIoU
 from bisenetv2_tf.fileio import atomic_write, check_writable_dir
@@ -48,7 +49,7 @@ CLASS_WEIGHT_POWERS = {"median-frequency": 1.0, "sqrt-median-frequency": 0.5}
 def parse_args(argv=None):
     p = cli.parser("training.train", __doc__)
     d = p.add_argument_group("data")
-    d.add_argument("--dataset", default="camvid", choices=cli.DATASETS, help="folder layout (default: camvid)")
+    d.add_argument("--dataset", default="camvid", choices=cli.DATASETS, help=cli.DATASET_HELP + " (default: camvid)")
     d.add_argument("--data-dir", required=True, help="dataset root")
     d.add_argument("--train-split", default="train")
     d.add_argument("--val-split", default="val", help="'' to skip validation")
@@ -186,35 +187,59 @@ def _shard_by_data(ds):
     return ds.with_options(options)
 
 
-def init_weights(model, path):
-    """Load a .keras model's weights by layer name, or a CoinCheung state_dict."""
-    if path.endswith(".keras") or path.endswith(".h5"):
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"--init-weights not found: {path}")
-        source = keras.models.load_model(path, compile=False)
-        by_name = {layer.name: layer for layer in source.layers}
-        loaded = 0
-        for layer in model.layers:
-            src = by_name.get(layer.name)
-            if src is None or not layer.weights:
-                continue
-            shapes = [tuple(w.shape) for w in layer.weights], [tuple(w.shape) for w in src.weights]
-            if shapes[0] != shapes[1]:
-                raise checkpoint.CheckpointMismatchError(
-                    f"{path}: layer {layer.name} has shapes {shapes[1]}, model needs {shapes[0]}")
-            layer.set_weights(src.get_weights())
-            loaded += 1
-        print(f"initialised {loaded} layers from {path}")
-    else:
+def init_weights(model, path, num_classes):
+    """Load a .keras/.h5 model's weights by layer name, or a CoinCheung state_dict.
+
+    A source with another class count gives every layer but the class-count ones (the
+    main head's and the aux heads' last convolutions, whose shapes differ only in their
+    last axis): those keep their fresh initialisation, and the message names them. Any
+    other shape mismatch, or a source that matches none of the model's layers, is a
+    ``CheckpointMismatchError`` naming the file.
+    """
+    if not (path.endswith(".keras") or path.endswith(".h5")):
         ignored = checkpoint.load_state_dict(model, checkpoint.read_checkpoint(path))
         print(f"initialised from {path}" + (f" ({len(ignored)} aux keys ignored)" if ignored else ""))
+        return
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--init-weights not found: {path}")
+    try:
+        with quantize_scope():
+            source = keras.models.load_model(path, compile=False)
+    except Exception as err:  # Keras raises many types for a file that is not a model
+        raise checkpoint.CheckpointMismatchError(f"--init-weights {path}: not a loadable Keras model "
+                                                 f"({type(err).__name__}: {str(err)[:200]})") from None
+    by_name = {layer.name: layer for layer in source.layers}
+    layers = [layer for layer in model.layers if layer.weights]
+    loaded, missing, reinit = 0, [], []
+    for layer in layers:
+        src = by_name.get(layer.name)
+        if src is None or len(src.weights) != len(layer.weights):
+            missing.append(layer.name)
+            continue
+        ours, theirs = [tuple(w.shape) for w in layer.weights], [tuple(w.shape) for w in src.weights]
+        if ours != theirs:
+            if all(a[:-1] == b[:-1] and a[-1] == num_classes for a, b in zip(ours, theirs)):
+                reinit.append(layer.name)
+                continue
+            raise checkpoint.CheckpointMismatchError(
+                f"{path}: layer {layer.name} has shapes {theirs}, model needs {ours}")
+        layer.set_weights(src.get_weights())
+        loaded += 1
+    if not loaded:
+        raise checkpoint.CheckpointMismatchError(
+            f"--init-weights {path}: none of the model's {len(layers)} layers with weights match it by name and "
+            f"shape ({source.name} vs {model.name}); is it a model of another architecture (--arch)?")
+    print(f"initialised {loaded} of {len(layers)} layers from {path}"
+          + (f"; {len(missing)} not in it ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}), "
+             "freshly initialised" if missing else "")
+          + (f"; re-initialised for {num_classes} classes: {', '.join(reinit)}" if reinit else ""))
 
 
 def build_compiled(args, num_classes, ignore_index, total_steps, calibration=None, class_weights=None):
     aux = args.aux_weight > 0 and not args.qat
     model = build_model(args.model, num_classes, aux_heads=aux)
     if args.init_weights:
-        init_weights(model, args.init_weights)
+        init_weights(model, args.init_weights, num_classes)
     if args.qat:
         model, report = quantize(model)
         print(f"QAT: {len(report['default'])} layers with the default 8-bit scheme, output-only "
@@ -370,7 +395,10 @@ def main(argv=None):
         print(f"class weights ({args.class_weights}): " + ", ".join(
             f"{name} {w:.2f}" for name, w in zip(train_spec.class_names, class_weights)))
     with strategy.scope():
-        model = build_compiled(args, num_classes, ignore, total_steps, calibration, class_weights)
+        try:
+            model = build_compiled(args, num_classes, ignore, total_steps, calibration, class_weights)
+        except (checkpoint.CheckpointMismatchError, FileNotFoundError) as err:
+            raise SystemExit(f"error: {err}") from None
         if resuming:
             run_state.restore(state, args.out_dir, model)
     names = model.output_names
@@ -430,6 +458,8 @@ def main(argv=None):
               f"to resume")
         return model
     final = export_final(model, args, num_classes, paths, state)
+    model_info.embed(final, model_info.ModelInfo(train_spec.class_names, train_spec.colors, ignore,
+                                                 model=args.model, source="embedded"))
     print(f"done in {hours:.2f} h this run ({state['hours']:.2f} h in all); inference model: {final}")
     return model
 

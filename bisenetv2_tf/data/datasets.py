@@ -8,14 +8,22 @@ Layouts:
   folder:     DIR/images/* and DIR/labels/* (same stem), with a classes.json; label
               PNGs hold class ids, or RGB colors mapped by the "colors" palette when
               classes.json has "label_format": "color".
+
+classes.json is checked field by field (``read_class_file``): at least 2 classes, one
+[r, g, b] color (0..255) per class, an ignore id outside the classes and at most 255
+(labels are 8-bit in the pipeline). The data check (``check_files``) opens every pair,
+refuses file names that are not UTF-8 (TensorFlow cannot take them) and warns about
+images with an EXIF orientation: dataset images are read as stored, ignoring the tag,
+so that they stay aligned with their labels.
 """
 import concurrent.futures
 import dataclasses
 import json
 import os
+import sys
 
 import numpy as np
-from PIL import Image
+from PIL import ExifTags, Image
 
 from bisenetv2_tf.data.camvid_classes import CAMVID_CLASSES, CAMVID_COLORS, CAMVID_IGNORE
 
@@ -70,7 +78,9 @@ class DatasetSpec:
         )
 
 
-def _list_images(folder):
+def list_images(folder):
+    """The image file names (``IMAGE_EXTENSIONS``, any case) in ``folder``, sorted; not
+    recursive. ``DatasetError`` when it is missing or holds none."""
     if not os.path.isdir(folder):
         raise DatasetError(f"folder not found: {folder}")
     names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
@@ -80,8 +90,8 @@ def _list_images(folder):
 
 
 def _pair_by_stem(image_dir, label_dir, label_suffix=""):
-    images = _list_images(image_dir)
-    labels = {os.path.splitext(n)[0]: n for n in _list_images(label_dir)}
+    images = list_images(image_dir)
+    labels = {os.path.splitext(n)[0]: n for n in list_images(label_dir)}
     pairs, unmatched = [], []
     for name in images:
         stem = os.path.splitext(name)[0] + label_suffix
@@ -99,18 +109,63 @@ def _pair_by_stem(image_dir, label_dir, label_suffix=""):
     return pairs
 
 
+LABEL_FORMATS = ("id", "color")
+
+
+def _short(value, limit=40):
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_color(c):
+    return (isinstance(c, list) and len(c) == 3
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in c))
+
+
 def read_class_file(path):
-    """classes.json -> (names, colors, ignore_index, label_format)."""
+    """classes.json -> (names, colors, ignore_index, label_format), every field checked.
+
+    ``DatasetError`` naming the file and the field: "classes" not a list of names,
+    fewer than 2 classes, "colors" not one [r, g, b] of 0..255 integers per class,
+    "ignore_index" not an integer outside the class ids and at most 255 (or more than
+    255 classes, which 8-bit labels cannot hold beside an ignore id), "label_format"
+    other than "id" or "color".
+    """
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             info = json.load(f)
-        names = tuple(info["classes"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise DatasetError(f"{path}: not a class file with a 'classes' list ({err})") from err
-    colors = tuple(tuple(c) for c in info.get("colors") or default_colors(len(names)))
-    if len(colors) != len(names):
-        raise DatasetError(f"{path}: {len(names)} classes but {len(colors)} colors")
-    return names, colors, int(info.get("ignore_index", 255)), info.get("label_format", "id")
+    except (OSError, ValueError) as err:
+        raise DatasetError(f"{path}: not a readable JSON class file ({err})") from err
+    if not isinstance(info, dict):
+        raise DatasetError(f'{path}: expected a JSON object with a "classes" list, got {_short(info)}')
+    names = info.get("classes")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DatasetError(f'{path}: "classes" must be a list of class names (strings), got {_short(names)}')
+    k = len(names)
+    if k < 2:
+        raise DatasetError(f'{path}: "classes" has {k} class{"" if k == 1 else "es"}; segmentation needs at '
+                           f"least 2 (with 1 the loss is 0 and the mIoU 1.0 whatever the model predicts)")
+    colors = info.get("colors")
+    if colors is None or colors == []:
+        colors = default_colors(k)
+    elif not isinstance(colors, list) or not all(_is_color(c) for c in colors):
+        bad = next((c for c in colors if not _is_color(c)), colors) if isinstance(colors, list) else colors
+        raise DatasetError(f'{path}: "colors" must be a list of [r, g, b] with integers 0..255, got {_short(bad)}')
+    if len(colors) != k:
+        raise DatasetError(f'{path}: {k} classes but {len(colors)} colors')
+    ignore = info.get("ignore_index", 255)
+    if not isinstance(ignore, int) or isinstance(ignore, bool):
+        raise DatasetError(f'{path}: "ignore_index" must be an integer label id (usually 255), got {_short(ignore)}')
+    if k > 255:
+        raise DatasetError(f'{path}: {k} classes, but labels are 8-bit: at most 255 classes (ids 0..254) beside '
+                           f"the ignore id 255")
+    if not k <= ignore <= 255:
+        where = f"a class id (0..{k - 1})" if 0 <= ignore < k else "outside the 8-bit label values 0..255"
+        raise DatasetError(f'{path}: "ignore_index" {ignore} is {where}; use an id in {k}..255 (usually 255)')
+    label_format = info.get("label_format", "id")
+    if label_format not in LABEL_FORMATS:
+        raise DatasetError(f'{path}: "label_format" must be "id" or "color", got {_short(label_format)}')
+    return tuple(names), tuple(tuple(c) for c in colors), ignore, label_format
 
 
 def default_colors(n):
@@ -142,7 +197,7 @@ def cityscapes(data_dir, split):
         raise DatasetError(f"folder not found: {image_root}")
     pairs = []
     for city in sorted(os.listdir(image_root)):
-        for name in _list_images(os.path.join(image_root, city)):
+        for name in list_images(os.path.join(image_root, city)):
             if not name.endswith("_leftImg8bit.png"):
                 continue
             label = name.replace("_leftImg8bit.png", "_gtFine_labelIds.png")
@@ -276,40 +331,82 @@ def label_uint8(spec, source, name=None):
     return ids.astype(np.uint8)
 
 
+def printable_path(path):
+    """``path`` as text that can always be printed: bytes that are not UTF-8 (Python
+    keeps them as surrogates) shown as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8_problem(*paths):
+    for path in paths:
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            return (f"file name is not valid UTF-8: {printable_path(path)} (TensorFlow cannot read such paths); "
+                    f"rename it")
+    return None
+
+
+def _exif_orientation(img):
+    """The EXIF orientation tag of an opened image; 1 (as stored) when absent or unreadable."""
+    try:
+        return img.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # a broken EXIF block does not make the pixels unreadable
+        return 1
+
+
 def _check_pair(spec, image_path, label_path):
-    """None if the pair is usable, else a one-line reason naming the file."""
+    """(None if the pair is usable, else a one-line reason naming the file; the image's
+    EXIF orientation, 1 when it has none)."""
+    problem = _utf8_problem(image_path, label_path)
+    if problem:
+        return problem, 1
     try:
         with Image.open(image_path) as img:
             img.load()
             image_size = img.size
+            orientation = _exif_orientation(img)
     except Exception as err:  # PIL raises many types for corrupt files
-        return f"unreadable image {image_path}: {err}"
+        return f"unreadable image {image_path}: {err}", 1
     try:
         ids = read_label(spec, label_path)
     except DatasetError as err:
-        return str(err)
+        return str(err), orientation
     if ids.shape[1::-1] != image_size:
         return (
             f"size mismatch: image {image_path} is {image_size[0]}x{image_size[1]} but label "
             f"{label_path} is {ids.shape[1]}x{ids.shape[0]}"
-        )
+        ), orientation
     bad = np.unique(ids[((ids >= spec.num_classes) | (ids < 0)) & (ids != spec.ignore_index)])
     if bad.size:
         return (
             f"label {label_path} has class ids {bad[:5].tolist()} outside 0..{spec.num_classes - 1} "
             f"(ignore id {spec.ignore_index})"
-        )
-    return None
+        ), orientation
+    return None, orientation
+
+
+def _exif_warning(rotated):
+    """One warning line for images with an EXIF orientation: [(path, orientation), ...]."""
+    path, orientation = rotated[0]
+    have = "has" if len(rotated) == 1 else f"and {len(rotated) - 1} more images have"
+    return (f"warning: {path} {have} an EXIF orientation tag ({orientation}, not 1): dataset images are read "
+            f"as stored, ignoring the tag, so they stay aligned with their labels")
 
 
 def check_files(spec, skip_bad=False, workers=8):
     """Open every pair once (images fully decoded, label ids range-checked).
 
     Raises ``DatasetError`` on the first bad pair, or with ``skip_bad`` returns a spec
-    without the bad pairs and prints how many were skipped.
+    without the bad pairs and prints how many were skipped. Images with an EXIF
+    orientation other than 1 get one warning line on stderr (read as stored).
     """
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        problems = list(pool.map(lambda p: _check_pair(spec, *p), zip(spec.image_paths, spec.label_paths)))
+        results = list(pool.map(lambda p: _check_pair(spec, *p), zip(spec.image_paths, spec.label_paths)))
+    problems = [problem for problem, _ in results]
+    rotated = [(path, o) for path, (_, o) in zip(spec.image_paths, results) if o in range(2, 9)]
+    if rotated:
+        print(_exif_warning(rotated), file=sys.stderr)
     bad = [i for i, p in enumerate(problems) if p]
     if not bad:
         return spec

@@ -23,7 +23,8 @@ from PIL import Image
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_file
 from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets, protocols
-from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
+from bisenetv2_tf.runtime.predictors import (DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, check_scales,
+                                             load_predictor)
 from bisenetv2_tf.evaluation.metrics import confusion_matrix, scores
 
 
@@ -52,6 +53,9 @@ def evaluate(predictor, spec, limit=None, progress=True, max_side=DEFAULT_MAX_SI
     if check:
         check_classes(predictor, spec, model_name)
         datasets.check_files(spec)
+        for path in spec.image_paths:  # --scales against --max-side, before any prediction
+            with Image.open(path) as img:
+                check_scales(predictor, img.size[::-1], max_side)
     matrix = np.zeros((k, k), np.int64)
     t0 = time.time()
     noted = False
@@ -102,6 +106,8 @@ def _check_args(args):
         raise InferenceError(f"--max-side {args.max_side}: must be 0 (no cap) or at least 32")
     if args.json:
         check_writable_file(args.json, "--json")
+        cli.check_outputs([args.json], [("the --model", args.model), ("the --class-file", args.class_file)],
+                          "--json")
 
 
 def main(argv=None):

@@ -1,10 +1,19 @@
 r"""Segment image(s) with a .keras, .h5, .tflite or .onnx model; write colored masks and overlays.
 
   python -m training.predict --model models/camvid/bisenetv2_int8_qat.tflite \
-      --out-dir preds/ IMAGE [IMAGE ...]
+      --out-dir preds/ IMAGE_OR_FOLDER [...]
 
 Writes NAME_mask.png (class colors) and NAME_overlay.png (mask blended over the
-image) for each input, each file complete or absent (temp file + rename). Inputs that
+image) for each input, each file complete or absent (temp file + rename). A folder
+stands for its images (.png, .jpg, .jpeg, .bmp; not its subfolders). Photos are
+turned upright by their EXIF orientation, so the mask matches what viewers show.
+
+Nothing is overwritten by surprise: before any prediction, an output that is one of
+the inputs (d/street_mask.png among the images with --out-dir d) is refused, and so
+is an output file that already exists, unless --overwrite (which still never
+replaces an input). An image that cannot be read (corrupt, or a header claiming more
+pixels than PIL's decompression-bomb limit) is reported in one line and the others
+are still predicted; the exit status is then 1 ("2 of 5 images failed"). Inputs that
 share a file name (a/frame.png and b/frame.png, or frame.png and frame.jpg) never
 overwrite each other: they are named after their folders (a_frame_mask.png,
 b_frame_mask.png), with a numeric suffix when the folders do not tell them apart
@@ -14,9 +23,11 @@ input is listed. Inputs with a unique name keep NAME_mask.png.
 Colors come from --class-file, else the model's metadata: the TFLite/ONNX model's
 metadata JSON (MODEL.json), or for a .keras/.h5 model the train_args.json that
 training.train wrote beside it (or above OUT_DIR/checkpoints/), used only when its
-class count matches the model's; else a default palette (said on stderr). Images whose
-longer side exceeds --max-side (default 2048) are predicted at that size and the mask
-scaled back to the image, so very large photos do not exhaust memory.
+class count matches the model's; else a default palette (said on stderr). A
+--class-file with fewer classes than the model predicts is refused (those classes
+would be painted black). Images whose longer side exceeds --max-side (default 2048)
+are predicted at that size and the mask scaled back to the image, so very large
+photos do not exhaust memory.
 """
 import collections
 import json
@@ -24,13 +35,14 @@ import os
 import sys
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from bisenetv2_tf import cli
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_dir
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime import metadata
-from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor
+from bisenetv2_tf.runtime.predictors import (DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor,
+                                              read_image)
 
 
 def colorize(ids, colors):
@@ -143,12 +155,75 @@ def output_names(paths):
     return names
 
 
+def expand_inputs(paths):
+    """The input paths with each folder replaced by its images (``datasets.list_images``:
+    sorted, not recursive); ``DatasetError`` for a folder without images."""
+    expanded = []
+    for path in paths:
+        if os.path.isdir(path):
+            expanded += [os.path.join(path, name) for name in datasets.list_images(path)]
+        else:
+            expanded.append(path)
+    return expanded
+
+
+def output_paths(out_dir, names):
+    """(mask path, overlay path) per output name."""
+    return [(os.path.join(out_dir, f"{name}_mask.png"), os.path.join(out_dir, f"{name}_overlay.png"))
+            for name in names]
+
+
+def check_outputs(images, outputs, out_dir, overwrite=False):
+    """Before any prediction: ``OutputPathError`` when an output is one of the input
+    images, or (unless ``overwrite``) when an output file already exists."""
+    flat = [path for pair in outputs for path in pair]
+    existing = cli.check_outputs(flat, [("an input image", p) for p in images], f"--out-dir {out_dir}")
+    if existing and not overwrite:
+        more = f" (and {len(existing) - 1} more outputs)" if len(existing) > 1 else ""
+        raise OutputPathError(f"--out-dir {out_dir}: {existing[0]} already exists{more}; pass --overwrite to "
+                              "replace files this run did not write, or choose another --out-dir")
+
+
+def class_colors(args, predictor):
+    """The mask colors: --class-file (refused when it has fewer classes than the model
+    predicts), else the model's own (``model_colors``), else a default palette (noted)."""
+    num_classes = getattr(predictor, "num_classes", None)
+    if args.class_file:
+        colors = datasets.read_class_file(args.class_file)[1]
+        if num_classes and len(colors) < num_classes:
+            raise InferenceError(f"--class-file {args.class_file}: {len(colors)} classes but the model predicts "
+                                 f"{num_classes}; classes {len(colors)}..{num_classes - 1} would be painted black")
+        return colors
+    colors = model_colors(args.model, predictor)
+    if colors is None:
+        colors = datasets.default_colors(num_classes or 256)
+        print(f"note: {args.model} carries no class colors: masks use a default palette "
+              f"(pass --class-file classes.json for the class colors)", file=sys.stderr)
+    return colors
+
+
+def predict_file(predictor, path, outputs, colors, alpha, max_side):
+    """Predict one image file and write its mask and overlay (each atomically)."""
+    image = read_image(path)
+    ids, work_hw = bounded_class_map(predictor, image, max_side)
+    if work_hw != image.shape[:2]:
+        print(f"note: {path} is {image.shape[1]}x{image.shape[0]}: predicted at {work_hw[1]}x{work_hw[0]} "
+              f"(--max-side {max_side}), mask scaled back", file=sys.stderr)
+    mask = colorize(ids, colors)
+    for out, array in zip(outputs, (mask, overlay(image, mask, alpha))):
+        with atomic_path(out) as tmp:
+            Image.fromarray(array).save(tmp, format="PNG")
+
+
 def main(argv=None):
     p = cli.parser("training.predict", __doc__)
-    p.add_argument("images", nargs="+")
+    p.add_argument("images", nargs="+", metavar="IMAGE_OR_FOLDER",
+                   help="image files, or folders standing for their images (not recursive)")
     p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--class-file", help="classes.json for the colors")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files (an output that is one of the inputs is always refused)")
+    p.add_argument("--class-file", help="classes.json for the colors (at least the model's class count)")
     p.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay")
     p.add_argument("--flip", action="store_true", help="average with the flipped image (logits models)")
     p.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE,
@@ -164,46 +239,31 @@ def main(argv=None):
         if args.threads < 1:
             raise InferenceError(f"--threads {args.threads}: must be at least 1")
         check_writable_dir(args.out_dir, "--out-dir", create=False)
+        images = expand_inputs(args.images)
+        names = output_names(images)
+        outputs = output_paths(args.out_dir, names)
+        check_outputs(images, outputs, args.out_dir, args.overwrite)
         predictor = load_predictor(args.model, flip=args.flip, threads=args.threads)
-        if args.class_file:
-            datasets.read_class_file(args.class_file)
+        colors = class_colors(args, predictor)
     except (InferenceError, OutputPathError, datasets.DatasetError, FileNotFoundError) as err:
         sys.exit(f"error: {err}")
-    if args.class_file:
-        colors = datasets.read_class_file(args.class_file)[1]
-    else:
-        colors = model_colors(args.model, predictor)
-        if colors is None:
-            colors = datasets.default_colors(getattr(predictor, "num_classes", None) or 256)
-            print(f"note: {args.model} carries no class colors: masks use a default palette "
-                  f"(pass --class-file classes.json for the class colors)", file=sys.stderr)
-    names = output_names(args.images)
-    for path, name in zip(args.images, names):
+    for path, name in zip(images, names):
         if name != os.path.splitext(os.path.basename(path))[0]:
             print(f"note: {path} shares its file name with another input: written as {name}_mask.png, "
                   f"{name}_overlay.png", file=sys.stderr)
     check_writable_dir(args.out_dir, "--out-dir")  # creates it
     failed = 0
-    for path, name in zip(args.images, names):
+    for path, pair in zip(images, outputs):
         try:
-            with Image.open(path) as img:
-                image = np.asarray(img.convert("RGB"))
-        except (OSError, UnidentifiedImageError) as err:
-            print(f"error: cannot read image {path}: {err}", file=sys.stderr)
+            predict_file(predictor, path, pair, colors, args.alpha, args.max_side)
+        except Exception as err:  # one bad image never stops the batch: named here, counted in the exit status
+            message = str(err) if isinstance(err, InferenceError) else f"{path}: {type(err).__name__}: {err}"
+            print(f"error: {datasets.printable_path(message.splitlines()[0])}", file=sys.stderr)
             failed += 1
             continue
-        ids, work_hw = bounded_class_map(predictor, image, args.max_side)
-        if work_hw != image.shape[:2]:
-            print(f"note: {path} is {image.shape[1]}x{image.shape[0]}: predicted at {work_hw[1]}x{work_hw[0]} "
-                  f"(--max-side {args.max_side}), mask scaled back", file=sys.stderr)
-        mask = colorize(ids, colors)
-        stem = os.path.join(args.out_dir, name)
-        for suffix, array in (("_mask.png", mask), ("_overlay.png", overlay(image, mask, args.alpha))):
-            with atomic_path(stem + suffix) as tmp:
-                Image.fromarray(array).save(tmp, format="PNG")
-        print(f"{path} -> {stem}_mask.png, {stem}_overlay.png")
+        print(datasets.printable_path(f"{path} -> {pair[0]}, {pair[1]}"))
     if failed:
-        sys.exit(f"error: {failed} of {len(args.images)} images could not be read")
+        sys.exit(f"error: {failed} of {len(images)} images failed")
 
 
 if __name__ == "__main__":

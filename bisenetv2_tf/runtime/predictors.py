@@ -13,14 +13,18 @@ ids at the image's own size:
 ``--flip`` (average with the horizontally flipped image) works for every model type
 with a logits output and is refused for class-map (argmax) outputs; ``--scales``
 needs a Keras model and is refused for TFLite/ONNX. ``bounded_class_map`` caps the
-working size (``--max-side``) so that very large images do not exhaust memory.
+working size (``--max-side``) so that very large images do not exhaust memory, and
+refuses ``--scales`` whose largest scale would take an image past it.
+
+``read_image`` reads a photo to predict, turned upright by its EXIF orientation as
+photo viewers show it (dataset images are read as stored, aligned with their labels).
 """
 import os
 
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
-from PIL import Image
+from PIL import Image, ImageOps
 
 import bisenetv2_tf
 from bisenetv2_tf.model import with_output_head
@@ -31,10 +35,27 @@ from bisenetv2_tf.runtime.litert import interpreter
 
 
 class InferenceError(ValueError):
-    """A model file that cannot be used for prediction; the message names it."""
+    """A model file, image or setting that cannot be used for prediction; the message names it."""
 
 
 DEFAULT_MAX_SIDE = 2048  # longer image side predicted at (Cityscapes' 2048x1024 fits)
+
+
+def _first_line(err):
+    """An exception's first non-blank message line (its type name when it has none)."""
+    return next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+
+
+def read_image(path):
+    """An image file -> (h, w, 3) uint8 RGB, turned by its EXIF orientation (a phone
+    photo comes out upright, as viewers show it). ``InferenceError`` naming the file for
+    anything PIL cannot read, including DecompressionBombError (a header claiming
+    more than twice ``Image.MAX_IMAGE_PIXELS``)."""
+    try:
+        with Image.open(path) as img:
+            return np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+    except Exception as err:  # PIL raises many types for corrupt or oversized files
+        raise InferenceError(f"cannot read image {path}: {_first_line(err)}") from None
 
 
 def _pad_to(x, multiple=32):
@@ -94,7 +115,7 @@ class TFLitePredictor:
             self.it = interpreter(path=path, threads=threads)
         except (ValueError, RuntimeError) as err:
             raise InferenceError(f"{path}: not a valid TFLite model, truncated or corrupt? "
-                                 f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+                                 f"({_first_line(err)})") from None
         self.inp = self.it.get_input_details()[0]
         self.out = self.it.get_output_details()[0]
         meta_path = os.path.splitext(path)[0] + ".json"
@@ -173,7 +194,7 @@ class ONNXPredictor:
         try:
             self.session = onnx_session(path, threads)
         except Exception as err:
-            raise InferenceError(f"{path}: not a loadable ONNX model ({str(err).splitlines()[0]})") from None
+            raise InferenceError(f"{path}: not a loadable ONNX model ({_first_line(err)})") from None
         inp = self.session.get_inputs()[0]
         self.name = inp.name
         try:
@@ -201,18 +222,43 @@ class ONNXPredictor:
         return _unletterbox(ids, (vh, vw), (h, w))
 
 
+def working_hw(image_hw, max_side=DEFAULT_MAX_SIDE):
+    """The (h, w) an image of ``image_hw`` is predicted at: its own size, or for a longer
+    side above ``max_side`` (0 or None: no cap) that longer side scaled to ``max_side``."""
+    h, w = image_hw
+    if not max_side or max(h, w) <= max_side:
+        return h, w
+    r = max_side / max(h, w)
+    return max(1, min(max_side, round(h * r))), max(1, min(max_side, round(w * r)))
+
+
+def check_scales(predictor, image_hw, max_side=DEFAULT_MAX_SIDE):
+    """``InferenceError`` unless the largest of ``predictor.scales`` (Keras multi-scale)
+    times the working size of an ``image_hw`` image fits ``max_side``: ``--scales 12``
+    must not turn a 480x360 image into a 5760x4320 tensor (std::bad_alloc)."""
+    scale = max(getattr(predictor, "scales", (1.0,)))
+    h, w = working_hw(image_hw, max_side)
+    if max_side and scale * max(h, w) > max_side:
+        capped = "" if (h, w) == tuple(image_hw) else f" (capped to {w}x{h})"
+        raise InferenceError(
+            f"--scales {scale:g}: a {image_hw[1]}x{image_hw[0]} image{capped} would be predicted at "
+            f"{round(w * scale)}x{round(h * scale)}, over --max-side {max_side}; lower --scales or raise "
+            f"--max-side (0: no cap)")
+
+
 def bounded_class_map(predictor, image, max_side=DEFAULT_MAX_SIDE):
     """``predictor.class_map`` with the image's longer side capped at ``max_side``.
 
     A larger image is resized (PIL bilinear) so its longer side is ``max_side``, and the
     class map is scaled back to the image's size (nearest). ``max_side`` 0 or None: no cap.
+    ``check_scales`` first: the largest scale must keep the working size within ``max_side``.
     Returns (class map, working (h, w)).
     """
     h, w = image.shape[:2]
-    if not max_side or max(h, w) <= max_side:
+    check_scales(predictor, (h, w), max_side)
+    nh, nw = working_hw((h, w), max_side)
+    if (nh, nw) == (h, w):
         return predictor.class_map(image), (h, w)
-    r = max_side / max(h, w)
-    nh, nw = max(1, min(max_side, round(h * r))), max(1, min(max_side, round(w * r)))
     small = np.asarray(Image.fromarray(np.asarray(image, np.uint8)).resize((nw, nh), Image.BILINEAR))
     return _unletterbox(predictor.class_map(small), (nh, nw), (h, w)), (nh, nw)
 

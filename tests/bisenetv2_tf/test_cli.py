@@ -89,8 +89,8 @@ def test_train_accepts_arch_and_old_model_alike():
     assert train.parse_args(base + ["--qat-calibration", "5"]).qat_calibration == 5
 
 
-def test_verbose_flag_is_read_before_tensorflow_loads():
-    code = "import bisenetv2_tf; print(bisenetv2_tf.VERBOSE)"
+def test_verbose_flag_is_read_by_the_cli_packages_before_tensorflow_loads():
+    code = "import training, bisenetv2_tf; print(bisenetv2_tf.VERBOSE)"
     env_run = lambda *argv: subprocess.run(  # noqa: E731
         [sys.executable, "-c", f"import sys; sys.argv = ['prog', *{list(argv)!r}]; {code}"], cwd=REPO,
         capture_output=True, text=True, timeout=300).stdout.strip()

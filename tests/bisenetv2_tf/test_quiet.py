@@ -1,8 +1,10 @@
 """Quiet by default: no TensorFlow C++ log lines on stderr unless BISENETV2_VERBOSE=1.
 
 The lines (oneDNN note, "Could not find cuda drivers", "failed call to cuInit") come from
-absl during ``import tensorflow`` and from device setup; ``bisenetv2_tf/__init__.py``
-points fd 2 at /dev/null during that import only and sets TF_CPP_MIN_LOG_LEVEL=3 if unset.
+absl during ``import tensorflow`` and from device setup; ``bisenetv2_tf.import_tensorflow_quietly``
+(called by every command-line package) points fd 2 at /dev/null during that import only, and
+importing ``bisenetv2_tf`` sets TF_CPP_MIN_LOG_LEVEL=3 if unset. Importing ``bisenetv2_tf``
+itself loads no TensorFlow and reads no command line.
 """
 import os
 import subprocess
@@ -41,7 +43,8 @@ def test_help_of_train_and_evaluate_is_quiet():
 
 def test_device_setup_is_quiet_and_own_errors_still_reach_stderr():
     # Listing devices is where "failed call to cuInit" appears on a machine without a GPU.
-    code = ("import bisenetv2_tf, sys, tensorflow as tf; tf.config.list_physical_devices(); "
+    code = ("import bisenetv2_tf, sys; bisenetv2_tf.import_tensorflow_quietly(); import tensorflow as tf; "
+            "tf.config.list_physical_devices(); "
             "tf.zeros([2]) + 1; sys.exit('error: --flag: own message')")
     r = _run(["-c", code], _env())
     assert r.returncode == 1
@@ -65,7 +68,8 @@ def _fake_tensorflow(tmp_path):
 
 def test_fd2_restored_when_tensorflow_import_fails(tmp_path):
     fake = _fake_tensorflow(tmp_path)
-    code = ("import sys\ntry:\n    import bisenetv2_tf\nexcept ImportError as e:\n"
+    code = ("import sys\nimport bisenetv2_tf\ntry:\n    bisenetv2_tf.import_tensorflow_quietly()\n"
+            "except ImportError as e:\n"
             "    print('caught:', e, file=sys.stderr, flush=True)\n"
             "import os\nos.write(2, b'fd 2 works again\\n')\nraise SystemExit('error: after')\n")
     r = _run(["-c", code], _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)])), cwd=tmp_path)
@@ -74,7 +78,8 @@ def test_fd2_restored_when_tensorflow_import_fails(tmp_path):
     assert r.stderr.splitlines() == ["caught: fake tensorflow is broken", "fd 2 works again", "error: after"]
 
     # Uncaught, the import error itself is printed with its traceback.
-    r = _run(["-c", "import bisenetv2_tf"], _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)])), cwd=tmp_path)
+    r = _run(["-c", "import bisenetv2_tf; bisenetv2_tf.import_tensorflow_quietly()"],
+             _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)])), cwd=tmp_path)
     assert r.returncode == 1
     assert "ImportError: fake tensorflow is broken" in r.stderr
     assert "fake absl line" not in r.stderr
@@ -82,7 +87,7 @@ def test_fd2_restored_when_tensorflow_import_fails(tmp_path):
 
 def test_verbose_leaves_fd2_alone(tmp_path):
     fake = _fake_tensorflow(tmp_path)
-    r = _run(["-c", "import bisenetv2_tf"],
+    r = _run(["-c", "import bisenetv2_tf; bisenetv2_tf.import_tensorflow_quietly()"],
              _env(PYTHONPATH=os.pathsep.join([fake, str(REPO)]), BISENETV2_VERBOSE="1"), cwd=tmp_path)
     assert r.returncode == 1
     assert "I0000 fake absl line on fd 2" in r.stderr
@@ -104,6 +109,7 @@ def test_verbose_brings_tensorflow_lines_back():
 
 CONVERT_AND_RUN = """
 import bisenetv2_tf
+bisenetv2_tf.quiet_cli()
 import numpy as np, tf_keras as keras
 from tflite.convert import to_tflite
 from bisenetv2_tf.runtime.litert import interpreter
@@ -130,3 +136,13 @@ def test_conversion_and_interpreter_are_quiet_unless_verbose():
     loud = _run(["-c", CONVERT_AND_RUN, "--verbose"], _env())
     assert loud.returncode == 0
     assert "fully_quantize" in loud.stderr + loud.stdout or "XNNPACK" in loud.stderr + loud.stdout
+
+
+def test_importing_the_package_loads_no_tensorflow_and_reads_no_argv():
+    code = ("import sys, bisenetv2_tf; print('tensorflow' in sys.modules, bisenetv2_tf.verbose(), "
+            "sys.modules['os'].environ.get('TF_USE_LEGACY_KERAS'))")
+    r = _run(["-c", code, "--verbose"], _env())
+    assert r.returncode == 0 and r.stdout.split() == ["False", "False", "1"], r.stderr
+    # the model builders load TensorFlow (quietly) on first use
+    r = _run(["-c", "import sys, bisenetv2_tf; bisenetv2_tf.bisenetv2; print('tensorflow' in sys.modules)"], _env())
+    assert r.returncode == 0 and r.stdout.split() == ["True"] and r.stderr == "", r.stderr

@@ -1,5 +1,6 @@
 """Converter: every output kind runs on LiteRT and matches Keras; QAT on a tiny model;
 metadata; ONNX; Edge TPU report; bad inputs leave no partial files."""
+import json
 import subprocess
 import sys
 
@@ -244,3 +245,50 @@ def test_bad_flags_and_files_are_one_line_errors_before_conversion(case, model, 
         assert out.read_text() == "keep"
     else:
         assert not out.exists() or not any(out.iterdir())
+
+
+# Issue 23: outputs stay inside --out-dir and never replace an input, checked before converting.
+@pytest.fixture(scope="module")
+def tiny_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    _tiny_conv().save(path)
+    return path
+
+
+def _main(*args):
+    try:
+        convert.main([str(a) for a in args])
+    except SystemExit as exc:
+        return str(exc.code)
+    return None
+
+
+def _class_file(path, k=4):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"classes": [f"c{i}" for i in range(k)], "ignore_index": 255}))
+    return path
+
+
+@pytest.mark.parametrize("name", ["../x", "sub/x", "..", "a\\b"])
+def test_name_with_a_folder_is_refused_before_converting(tiny_path, tmp_path, monkeypatch, name):
+    monkeypatch.setattr(convert, "load_keras_model", lambda *a: pytest.fail("model loaded before the check"))
+    classes = _class_file(tmp_path / "classes.json")
+    out = tmp_path / "deep" / "out"
+    out.mkdir(parents=True)
+    message = _main("--model", tiny_path, "--precision", "fp32", "--input-size", 32, 32, "--out-dir", out,
+                    "--class-file", classes, "--name", name)
+    assert message == (f"error: --name {name!r}: must be a file name stem without a folder or '..' "
+                       "(put the folder in --out-dir)")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["classes.json", "deep", "out"]
+
+
+def test_artifact_that_is_an_input_is_refused_before_converting(tiny_path, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    classes = _class_file(out / "tiny_fp32.json")  # the metadata JSON of NAME_fp32.tflite would replace it
+    before = classes.read_text()
+    monkeypatch.setattr(convert, "convert_all", lambda *a, **k: pytest.fail("converted before the check"))
+    message = _main("--model", tiny_path, "--precision", "fp32", "--input-size", 32, 32, "--out-dir", out,
+                    "--class-file", classes, "--name", "tiny")
+    assert message == (f"error: --out-dir {out}: {classes} is the --class-file, and an output never replaces an "
+                       "input: choose another --out-dir")
+    assert classes.read_text() == before and sorted(p.name for p in out.iterdir()) == ["tiny_fp32.json"]

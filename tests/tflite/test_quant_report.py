@@ -77,3 +77,31 @@ def test_bad_flags_and_files_fail_before_any_conversion(case, model_path, synthe
         assert out.read_text() == "keep"
     else:
         assert not out.exists()
+
+
+@pytest.mark.parametrize("drops,target,expected,calls", [
+    ([0.5], 1.0, 0, [0]),                                     # PTQ already meets it
+    ([3, 2, 0.9, 0.8, 0.1, 0, 0, 0, 0], 1.0, 2, [0, 1, 2]),  # doubling finds it at 2
+    ([3, 2, 1.5, 1.2, 1.1, 0.9, 0.5, 0.2, 0], 1.0, 5, [0, 1, 2, 4, 8, 6, 5]),  # then bisects 4..8
+    ([3, 2, 2, 2], 1.0, None, [0, 1, 2, 3]),                   # never met: None, capped at the layer count
+])
+def test_fewest_float_layers_doubles_then_bisects(drops, target, expected, calls):
+    called = []
+
+    def drop_of(k):
+        called.append(k)
+        return drops[k]
+
+    k, seen = quant_report.fewest_float_layers(drop_of, len(drops) - 1, target)
+    assert k == expected and called == calls and set(seen) == set(calls)
+
+
+def test_target_drop_writes_only_the_chosen_model(model_path, synthetic_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _main("--model", model_path, "--input-size", 64, 96, "--data-dir", synthetic_dir, "--num-calibration",
+                 4, "--num-debug", 2, "--target-drop", 50, "--eval-limit", 2, "--out-dir", out) is None
+    text = capsys.readouterr().out
+    assert "fewest float layers for a drop <= 50.00: 0" in text
+    assert sorted(p.name for p in out.iterdir()) == ["tiny_fp32_for_report.tflite", "tiny_int8_keepfloat0.tflite"]
+    assert "--target-drop chooses" in _main("--model", model_path, "--input-size", 64, 96, "--data-dir",
+                                            synthetic_dir, "--target-drop", 1, "--keep-float", 2)

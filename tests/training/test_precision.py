@@ -39,3 +39,24 @@ def test_mixed_precision_is_an_alias_and_no_example_uses_it():
     readme = (REPO / "README.md").read_text()
     assert "--precision auto" in readme
     assert "--mixed-precision" not in readme and "--mixed-precision" not in train.__doc__
+
+
+def test_auto_picks_float16_on_a_tensor_core_gpu_and_float32_on_an_older_one():
+    policy, why = precision.choose("auto", flags=set(), gpus=[("NVIDIA H100", (9, 0))])
+    assert policy == "mixed_float16" and "compute capability 9.0" in why
+    assert precision.choose("auto", flags={"avx512_bf16"}, gpus=[("Tesla P100", (6, 0))])[0] == "float32"
+    assert precision.choose("auto", flags={"avx512_bf16"}, gpus=[])[0] == "mixed_bfloat16"
+    assert precision.choose("auto", qat=True, gpus=[("NVIDIA H100", (9, 0))])[0] == "float32"
+
+
+def test_gpu_list_comes_from_tensorflow(monkeypatch):
+    import tensorflow as tf
+
+    class Device:
+        name = "/physical_device:GPU:0"
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind: [Device()] if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda d: {"device_name": "NVIDIA A100", "compute_capability": (8, 0)})
+    assert precision.gpu_capabilities() == [("NVIDIA A100", (8, 0))]
+    assert precision.choose("auto", flags=set())[0] == "mixed_float16"

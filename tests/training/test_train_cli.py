@@ -262,3 +262,25 @@ def test_drive_holdout_protocol_own_aux_and_jitter_are_run_flags(synthetic_dir, 
     assert ev.returncode == 0, ev.stderr[-2000:]
     result = json.loads(report.read_text())
     assert result["num_images"] == 2 and result["protocol"] == "drive-holdout"
+
+
+def test_init_weights_reinitialises_class_layers_reports_counts_and_refuses_no_match(synthetic_dir, tmp_path):
+    """Fine-tuning the shipped 11-class CamVid model on a 7-class dataset keeps every layer
+    but the class-count ones; a model that matches nothing is refused."""
+    out = tmp_path / "ft"
+    cmd = _train_cmd(synthetic_dir, out, "--epochs", "1", "--val-split", "", "--steps-per-epoch", "1",
+                     "--init-weights", str(REPO / "models" / "camvid" / "bisenetv2.keras"))
+    run = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    line = next(l for l in run.stdout.splitlines() if l.startswith("initialised "))
+    assert line.startswith("initialised ") and " of " in line and "re-initialised for 7 classes: head.conv_out.1" in line
+    assert "aux2.conv_out.1" not in line.split("re-initialised")[1]  # aux heads are not in the inference model
+
+    other = tmp_path / "other.keras"
+    x = keras.Input((None, None, 3))
+    keras.Model(x, keras.layers.Conv2D(7, 1, name="classifier")(x)).save(other)
+    refused = subprocess.run(_train_cmd(synthetic_dir, tmp_path / "o2", "--epochs", "1", "--val-split", "",
+                                        "--init-weights", str(other)),
+                             cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "none of the model's" in refused.stderr.strip().splitlines()[-1]

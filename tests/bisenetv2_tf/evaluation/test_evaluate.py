@@ -207,3 +207,41 @@ def test_cli_exit_code_and_no_traceback(models, data, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == "error: --limit -1: must be at least 1"
     assert "Traceback" not in result.stderr and not (tmp_path / "m.json").exists()
+
+
+def test_scales_past_max_side_are_refused_before_predicting(models, data, tmp_path, monkeypatch):
+    """`--scales 12` ended in std::bad_alloc: the largest scale times the image must fit --max-side."""
+    out = tmp_path / "m.json"
+    message = _main("--model", models / "four.keras", "--data-dir", data, "--json", out, "--scales", "1", "4",
+                    "--max-side", "64")
+    assert message == ("error: --scales 4: a 32x32 image would be predicted at 128x128, over --max-side 64; "
+                       "lower --scales or raise --max-side (0: no cap)")
+    assert not out.exists()
+    assert _main("--model", models / "four.keras", "--data-dir", data, "--scales", "1", "2", "--max-side", "64") \
+        is None  # 64 fits
+    big = predictors.KerasPredictor(str(models / "four.keras"), scales=(1.0, 1.5))
+    with pytest.raises(predictors.InferenceError, match=r"a 400x300 image \(capped to 64x48\) would be predicted "
+                                                         r"at 96x72, over --max-side 64"):
+        predictors.check_scales(big, (300, 400), 64)
+    predictors.check_scales(big, (300, 400), 0)  # 0: no cap
+
+
+def test_threads_above_the_cpu_count_are_capped_for_onnx(models, data, capsys, monkeypatch):
+    """ONNX evaluate with --threads 1000 took 158 s: capped at the CPU count, with a note."""
+    seen = []
+    real = evaluate.load_predictor
+    monkeypatch.setattr(evaluate, "load_predictor", lambda *a: seen.append(a[3]) or real(*a))
+    assert _main("--model", models / "four.onnx", "--data-dir", data, "--threads", "1000") is None
+    assert seen == [os.cpu_count()]
+    note = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: --threads")]
+    assert note == [f"note: --threads 1000: this machine has {os.cpu_count()} CPUs; using {os.cpu_count()} threads"]
+
+
+def test_help_documents_every_dataset_layout(capsys):
+    with pytest.raises(SystemExit):
+        evaluate.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+    for layout in ("camvid: DIR/SPLIT/*.png images and DIR/SPLITannot/*.png",
+                   "cityscapes: DIR/leftImg8bit/SPLIT/CITY/*_leftImg8bit.png",
+                   "folder: DIR/SPLIT/images/* and DIR/SPLIT/labels/*.png", '"label_format": "id"', '"ignore_index"'):
+        assert layout in text, layout

@@ -180,3 +180,111 @@ def test_threads_below_one_is_one_line_error(run_model, image_path, tmp_path):
     assert e.value.code not in (0, None)
     assert str(e.value.code).startswith("error: --threads 0") and "\n" not in str(e.value.code)
     assert not (tmp_path / "o").exists()
+
+
+# Issue 23: nothing lost, nothing silently wrong.
+
+def test_output_that_is_an_input_is_refused_before_any_work(run_model, tmp_path, monkeypatch):
+    """`--out-dir d d/*.png` with d/street.png and d/street_mask.png replaced the user's street_mask.png."""
+    d = tmp_path / "d"
+    street = _solid(d / "street.png", (255, 0, 0))
+    users_mask = _solid(d / "street_mask.png", (1, 2, 3))
+    before = users_mask.read_bytes()
+    monkeypatch.setattr(predict, "load_predictor", lambda *a, **k: pytest.fail("model loaded before the check"))
+    message = _main("--model", run_model, "--out-dir", d, street, users_mask)
+    assert message == (f"error: --out-dir {d}: {users_mask} is an input image, and an output never replaces an "
+                       "input: choose another --out-dir")
+    assert users_mask.read_bytes() == before and sorted(os.listdir(d)) == ["street.png", "street_mask.png"]
+    message = _main("--model", run_model, "--out-dir", d, "--overwrite", street, users_mask)
+    assert "is an input image" in message and users_mask.read_bytes() == before  # --overwrite never replaces inputs
+
+
+def test_existing_output_is_replaced_only_with_overwrite(run_model, tmp_path):
+    red = _solid(tmp_path / "red.png", (255, 0, 0))
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "red_overlay.png").write_text("the user's file")
+    message = _main("--model", run_model, "--out-dir", out, red)
+    assert message == (f"error: --out-dir {out}: {out / 'red_overlay.png'} already exists; pass --overwrite to "
+                       "replace files this run did not write, or choose another --out-dir")
+    assert os.listdir(out) == ["red_overlay.png"] and (out / "red_overlay.png").read_text() == "the user's file"
+    assert _main("--model", run_model, "--out-dir", out, "--overwrite", red) is None
+    assert _mask_colors(out / "red_mask.png") == {tuple(COLORS[0])} and Image.open(out / "red_overlay.png").size
+
+
+def _exif_jpeg(path, array, orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(array).save(path, exif=exif.tobytes(), quality=95)
+    return path
+
+
+def test_exif_orientation_is_honoured(model_path, tmp_path):
+    """A phone photo stored landscape with orientation 6 is shown (and segmented) portrait."""
+    photo = _exif_jpeg(tmp_path / "phone.jpg", np.zeros((40, 48, 3), np.uint8), 6)
+    assert _main("--model", model_path, "--out-dir", tmp_path / "o", photo) is None
+    assert Image.open(tmp_path / "o" / "phone_mask.png").size == (40, 48)  # upright: 40 wide, 48 high
+    assert Image.open(tmp_path / "o" / "phone_overlay.png").size == (40, 48)
+
+
+def _png_header_only(path, width, height):
+    """A PNG whose IHDR claims width x height (no pixel data): PIL refuses it on open as a
+    decompression bomb above 2 * Image.MAX_IMAGE_PIXELS."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+    return path
+
+
+def test_one_bad_image_does_not_stop_the_batch(run_model, tmp_path, capsys):
+    first = _solid(tmp_path / "in" / "first.png", (255, 0, 0))
+    bomb = _png_header_only(tmp_path / "in" / "bomb.png", 20000, 20000)
+    last = _solid(tmp_path / "in" / "last.png", (0, 255, 0))
+    missing = tmp_path / "in" / "missing.png"
+    out = tmp_path / "o"
+    assert _main("--model", run_model, "--out-dir", out, first, bomb, last, missing) == \
+        "error: 2 of 4 images failed"
+    assert sorted(os.listdir(out)) == ["first_mask.png", "first_overlay.png", "last_mask.png", "last_overlay.png"]
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "Traceback" not in "\n".join(err)
+    assert err[0].startswith(f"error: cannot read image {bomb}: ") and "decompression bomb" in err[0]
+    assert err[1].startswith(f"error: cannot read image {missing}: ")
+
+
+def test_a_folder_input_stands_for_its_images(run_model, tmp_path):
+    d = tmp_path / "photos"
+    _solid(d / "a.png", (255, 0, 0))
+    _solid(d / "b.JPG", (0, 255, 0))
+    (d / "notes.txt").write_text("not an image")
+    _solid(d / "sub" / "deeper.png", (0, 0, 255))  # not recursive
+    out = tmp_path / "o"
+    assert _main("--model", run_model, "--out-dir", out, d) is None
+    assert sorted(os.listdir(out)) == ["a_mask.png", "a_overlay.png", "b_mask.png", "b_overlay.png"]
+    (d / "empty").mkdir()
+    assert _main("--model", run_model, "--out-dir", out, d / "empty") == f"error: no images (.png, .jpg, .jpeg, " \
+                                                                         f".bmp) in {d / 'empty'}"
+
+
+def test_class_file_with_fewer_classes_than_the_model_is_refused(run_model, tmp_path):
+    classes = tmp_path / "classes.json"
+    classes.write_text(json.dumps({"classes": ["x", "y"], "colors": [[200, 0, 0], [0, 200, 0]]}))
+    red = _solid(tmp_path / "red.png", (255, 0, 0))
+    message = _main("--model", run_model, "--out-dir", tmp_path / "o", "--class-file", classes, red)
+    assert message == (f"error: --class-file {classes}: 2 classes but the model predicts 3; classes 2..2 would be "
+                       "painted black")
+    assert not (tmp_path / "o").exists()
+
+
+def test_threads_above_the_cpu_count_are_capped_with_a_note(run_model, image_path, tmp_path, capsys, monkeypatch):
+    seen = []
+    real = predict.load_predictor
+    monkeypatch.setattr(predict, "load_predictor", lambda *a, **k: seen.append(k["threads"]) or real(*a, **k))
+    assert _main("--model", run_model, "--out-dir", tmp_path / "o", "--threads", "1000", image_path) is None
+    assert seen == [os.cpu_count()]
+    assert f"note: --threads 1000: this machine has {os.cpu_count()} CPUs; using {os.cpu_count()} threads" in \
+        capsys.readouterr().err
