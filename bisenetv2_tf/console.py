@@ -64,7 +64,7 @@ def main(argv=None):
     cli.PROG_NAMES[VERBS[verb][0]] = f"bisenetv2 {verb}"
     module = importlib.import_module(VERBS[verb][0])
     sys.argv = [f"bisenetv2 {verb}", *rest]
-    result = module.main(rest)
+    result = getattr(module, "cli_main", module.main)(rest)
     return result if isinstance(result, int) else 0
 
 

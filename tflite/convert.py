@@ -10,7 +10,11 @@ Artifacts are static batch 1 with fixed H x W (what LiteRT.js and the Edge TPU n
 Inputs are normalized RGB (see bisenetv2_tf/runtime/metadata.py); INT8 models take uint8 (or int8,
 ``--io-dtype``) quantized inputs and return quantized logits.
 
-Before converting: --name must be a plain file name stem (no folder, no '..'), and no
+Before converting, the model must be a segmentation model this project can convert:
+one NHWC (1,H,W,3) RGB input and one output of (1,H,W,K) logits (or class ids) at the
+input's size, checked by running it once at --input-size (a classifier, a model from
+another project with a half-resolution output, or a grayscale one is refused with one
+line). --name must be a plain file name stem (no folder, no '..'), and no
 artifact path (OUT_DIR/NAME_PRECISION.tflite/.json, NAME.onnx) may be one of the input
 files (--model, --qat-model, --class-file).
 """
@@ -32,12 +36,11 @@ from bisenetv2_tf import cli, quiet_native_logs
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
-from bisenetv2_tf.model import with_output_head
 from bisenetv2_tf.preprocessing import CITYSCAPES
 from bisenetv2_tf.qat import quantize_scope
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.litert import interpreter, op_histogram, run_tflite
-from bisenetv2_tf.runtime.predictors import onnx_session
+from bisenetv2_tf.runtime.predictors import InferenceError, check_keras_model, keras_single_output, onnx_session
 from tflite import edgetpu
 
 PRECISIONS = ("fp32", "fp16", "dynamic", "int8-ptq", "int8-qat")
@@ -77,6 +80,21 @@ def load_keras_model(path):
             return keras.models.load_model(path, compile=False)
     except Exception as err:  # keras raises many types for bad files
         raise ConversionError(f"{path}: not a loadable Keras model ({type(err).__name__}: {err})") from err
+
+
+def check_segmentation_model(model, path, hw, output="logits"):
+    """``model`` (loaded from ``path``) with a single ``output`` head, after checking it
+    is a segmentation model (``predictors.check_keras_model``: one NHWC RGB input and one
+    output at the input's size, run once at ``hw``); ``ConversionError`` with one line
+    for a classifier, a model with a half-resolution output, a grayscale or NCHW one, a
+    multi-output model without this project's "logits" layer."""
+    try:
+        if len(model.outputs) > 1 or output != "logits":
+            model = keras_single_output(model, path, output)
+        check_keras_model(model, path, hw)
+    except InferenceError as err:
+        raise ConversionError(str(err)) from None
+    return model
 
 
 def concrete_function(model, hw, batch=1):
@@ -352,12 +370,9 @@ def main(argv=None):
         if args.name is not None:
             check_name(args.name)
         check_writable_dir(args.out_dir, "--out-dir", create=False)
-        model = load_keras_model(args.model)
-        if len(model.outputs) > 1 or args.output != "logits":
-            model = with_output_head(model, args.output)
-        qat = load_keras_model(args.qat_model) if args.qat_model else None
-        if qat is not None and (len(qat.outputs) > 1 or args.output != "logits"):
-            qat = with_output_head(qat, args.output)
+        model = check_segmentation_model(load_keras_model(args.model), args.model, hw, args.output)
+        qat = (check_segmentation_model(load_keras_model(args.qat_model), args.qat_model, hw, args.output)
+               if args.qat_model else None)
         spec = datasets.load_spec(args.dataset, args.data_dir, args.split) if args.data_dir else None
         names, colors, ignore = class_info(args, spec)
         name = check_name(args.name or model.name)

@@ -14,6 +14,7 @@ loadable state. The augmentation stream is a pure function of (seed, step) (see
 to see the data a run that never stopped would have seen. At rest the directory holds
 one slot: it is what ``--commit-state-every`` commits to git.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -40,18 +41,71 @@ def state_dir(out_dir):
     return os.path.join(out_dir, "state")
 
 
+class RunBusyError(RuntimeError):
+    """Another live process trains into the same folder."""
+
+
+def lock(out_dir):
+    """Hold ``OUT_DIR/.lock`` for this process (an OS file lock, released by the kernel when
+    the process ends however it ends, so a stale lock never blocks). Returns the open file
+    (keep it); ``RunBusyError`` naming the holder's PID when another process holds it."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, ".lock")
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise RunBusyError(f"{out_dir} is in use by another training process ({holder}); wait for it to end or "
+                           f"stop it, or train into another --out-dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} on {os.uname().nodename}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    handle.flush()
+    return handle
+
+
+# key -> (accepted types, what it holds): what a state.json must have to be resumed
+REQUIRED = {
+    "epoch": ((int,), "epochs done"), "step": ((int,), "optimizer steps done"),
+    "epochs": ((int,), "epochs of the run"), "flags": ((dict,), "the run's flags"),
+    "complete": ((bool,), "whether the run finished"), "hours": ((int, float), "hours trained"),
+    "checkpoint": ((str,), "the checkpoint slot"),
+}
+
+
 def read(out_dir):
-    """The state dict of ``out_dir``, or None when it has none."""
+    """The state dict of ``out_dir``, or None when it has none. ``ValueError`` (one line
+    saying what is damaged and how to go on) for an unreadable or damaged state."""
     path = os.path.join(state_dir(out_dir), "state.json")
     if not os.path.isfile(path):
         return None
+    how = ("pass --restart to start the run over (its weights are lost), or restore the folder from git "
+           "(git checkout -- " + state_dir(out_dir) + ") if it was committed")
     try:
         with open(path) as f:
             state = json.load(f)
     except (OSError, ValueError) as err:
-        raise ValueError(f"{path}: unreadable run state ({err}); pass --restart to start over") from None
+        raise ValueError(f"{path}: unreadable run state ({err}); {how}") from None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: damaged run state (not a JSON object); {how}")
     if state.get("format") != FORMAT:
         raise ValueError(f"{path}: run state format {state.get('format')} is not {FORMAT}; pass --restart")
+    damaged = [f"{key} ({what}) is missing" if key not in state else
+               f"{key} ({what}) is {type(state[key]).__name__} {state[key]!r}"
+               for key, (types, what) in REQUIRED.items()
+               if key not in state or not isinstance(state[key], types)
+               or (bool in types) != isinstance(state[key], bool)]
+    best = state.get("best")
+    if best is not None and not (isinstance(best, dict) and isinstance(best.get("value"), (int, float))
+                                 and isinstance(best.get("epoch"), int)):
+        damaged.append(f"best (the best validation score) is {best!r}")
+    if not damaged and state["flags"].get("seed") is None:
+        damaged.append("flags.seed (the run's seed) is missing")
+    if damaged:
+        raise ValueError(f"{path}: damaged run state: {'; '.join(damaged)}; {how}")
     return state
 
 
@@ -59,9 +113,14 @@ def restore(state, out_dir, model):
     """Load the weights and optimizer of ``state`` into a compiled ``model``."""
     prefix = os.path.join(state_dir(out_dir), state["checkpoint"], "ckpt")
     if not os.path.isfile(prefix + ".index"):
-        raise ValueError(f"{prefix}.index: missing checkpoint of the run state; pass --restart to start over")
+        raise ValueError(f"{prefix}.index: missing checkpoint of the run state; pass --restart to start over, or "
+                         f"restore the folder from git (git checkout -- {state_dir(out_dir)}) if it was committed")
     model.optimizer.build(model.trainable_variables)
-    tf.train.Checkpoint(model=model, optimizer=model.optimizer).read(prefix).assert_existing_objects_matched()
+    try:
+        tf.train.Checkpoint(model=model, optimizer=model.optimizer).read(prefix).assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as err:
+        raise ValueError(f"{prefix}: the run state's checkpoint does not load into this model "
+                         f"({str(err).splitlines()[0][:200]}); pass --restart to start over") from None
 
 
 def save(state, out_dir, model):

@@ -357,10 +357,14 @@ def main(argv=None):
         check_writable_dir(args.out_dir, "--out-dir")
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
-    if args.restart:
-        clear_run(args.out_dir)
     strategy = make_strategy(args.strategy)
     args.out_dir = worker_out_dir(args.out_dir, strategy)
+    try:
+        held = run_state.lock(args.out_dir)  # noqa: F841  (held until the process ends)
+    except run_state.RunBusyError as err:
+        raise SystemExit(f"error: {err}") from None
+    if args.restart:
+        clear_run(args.out_dir)
     try:
         train_spec, val_spec = load_data(args)
     except datasets.DatasetError as err:
@@ -400,7 +404,10 @@ def main(argv=None):
         except (checkpoint.CheckpointMismatchError, FileNotFoundError) as err:
             raise SystemExit(f"error: {err}") from None
         if resuming:
-            run_state.restore(state, args.out_dir, model)
+            try:
+                run_state.restore(state, args.out_dir, model)
+            except ValueError as err:
+                raise SystemExit(f"error: {err}") from None
     names = model.output_names
     aug = pipeline.AugmentConfig(crop_size=tuple(args.crop), scale_range=tuple(args.scale_range),
                                  brightness=args.color_jitter, contrast=args.color_jitter,
@@ -440,7 +447,7 @@ def main(argv=None):
           f"{state['epochs']} epochs x {steps_per_epoch} steps, batch {args.batch_size}, crop {tuple(args.crop)}, "
           f"{strategy.num_replicas_in_sync} replica(s)"
           + (f"; resuming after epoch {state['epoch']} (step {state['step']})" if resuming else ""), flush=True)
-    t0 = time.time()
+    hours_before = state["hours"]
     try:
         model.fit(
             train_ds, epochs=state["epochs"], initial_epoch=state["epoch"], steps_per_epoch=steps_per_epoch,
@@ -451,16 +458,20 @@ def main(argv=None):
         where = (f"the run state holds the last good epoch ({state['epoch']})" if state["epoch"]
                  else "nothing was saved")
         raise SystemExit(f"error: {err}; stopped, {where}") from None
-    hours = (time.time() - t0) / 3600
+    except KeyboardInterrupt:
+        raise SystemExit(f"interrupted: the run state in {args.out_dir} holds epoch {state['epoch']} of "
+                         f"{state['epochs']} (step {state['step']}); re-run the same command to resume") from None
+    hours = state["hours"] - hours_before
     if not state["complete"]:
-        print(f"stopped after epoch {state['epoch']} of {state['epochs']} (SIGTERM) in {hours:.2f} h; run "
+        print(f"stopped after epoch {state['epoch']} of {state['epochs']} (SIGTERM) after {hours:.2f} h of "
+              f"training; run "
               f"state saved{' and committed' if args.commit_state_every else ''}; re-run the same command "
               f"to resume")
         return model
     final = export_final(model, args, num_classes, paths, state)
     model_info.embed(final, model_info.ModelInfo(train_spec.class_names, train_spec.colors, ignore,
                                                  model=args.model, source="embedded"))
-    print(f"done in {hours:.2f} h this run ({state['hours']:.2f} h in all); inference model: {final}")
+    print(f"done: {hours:.2f} h of training this run, {state['hours']:.2f} h in all; inference model: {final}")
     return model
 
 
@@ -517,5 +528,14 @@ def export_final(model, args, num_classes, paths, state):
     return path
 
 
+def cli_main(argv=None):
+    """``main`` with Ctrl-C outside the training loop (data check, graph build, export)
+    as one line instead of a traceback."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted before the next epoch was saved; re-run the same command to resume") from None
+
+
 if __name__ == "__main__":
-    main()
+    cli_main()

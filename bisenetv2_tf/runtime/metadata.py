@@ -24,6 +24,10 @@ reproduce the tensor bit for bit:
   3. quantized inputs: ``q = clamp(floor(x / scale + 0.5) + zero_point, qmin, qmax)``
      (round half up); padding is ``clamp(zero_point)``.
 The class map of the valid top-left region is scaled back to h x w (nearest).
+
+``read`` refuses a file that is not JSON of this format and ``check_against`` one that
+does not describe the model beside it (shapes, dtypes, quantization, class count), each
+with one line naming the file.
 """
 import json
 
@@ -75,11 +79,103 @@ def float_input(hw, normalization):
 
 
 def read(path):
-    with open(path) as f:
-        meta = json.load(f)
-    if meta.get("format") != FORMAT:
+    """The metadata dict in ``path``. ValueError naming the file when it is not UTF-8 JSON
+    (a truncated file) or not a JSON object of this format; OSError as ``open`` raises it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text (UTF-8) file") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{path}: not valid JSON, truncated? ({err.msg} at line {err.lineno} column "
+                         f"{err.colno})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{path}: not a {FORMAT} file")
     return meta
+
+
+OUTPUT_KINDS = ("logits", "probs", "argmax")
+
+
+def check_against(meta, input_detail, output_detail, path, model_path="its model"):
+    """ValueError naming ``path`` (the JSON file) unless ``meta`` describes the LiteRT model
+    whose first input and output details are given: version, input and output shape, dtype
+    and quantization (scale and zero point), input layout NHWC, output kind matching the
+    output's rank, a class count equal to the output's channels (logits) with one label and
+    one RGB colour per class, three means and three non-zero stds, letterbox resizing.
+    Everything ``preprocess_rgb`` and the apps read is checked here, so a mismatch is one
+    line at load time instead of "Cannot set tensor: Got FLOAT32 but expected UINT8", a
+    KeyError at the first image, or a silently wrong quantization."""
+    try:
+        _check_fields(meta, input_detail, output_detail)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}: not the metadata of {model_path} (python -m tflite.convert writes the "
+                         "two together)") from None
+
+
+def _get(meta, dotted):
+    node = meta
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise ValueError(f'no "{dotted}"')
+        node = node[key]
+    return node
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def _check_fields(meta, input_detail, output_detail):
+    if meta.get("version") != VERSION:
+        raise ValueError(f"version {meta.get('version')!r}, this code reads version {VERSION}")
+    for side, detail in (("input", input_detail), ("output", output_detail)):
+        shape, want = _get(meta, f"{side}.shape"), [int(v) for v in detail["shape"]]
+        if shape != want:
+            raise ValueError(f"{side} shape {shape} but the model's is {want}")
+        dtype, want_dtype = _get(meta, f"{side}.dtype"), np.dtype(detail["dtype"]).name
+        if dtype != want_dtype:
+            raise ValueError(f"{side} dtype {dtype} but the model's is {want_dtype}")
+        quant, (scale, zero_point) = _get(meta, f"{side}.quantization"), detail["quantization"]
+        if not scale:
+            if quant is not None:
+                raise ValueError(f"{side} quantization {json.dumps(quant)} but the model's {side} is not quantized")
+        elif not (isinstance(quant, dict) and _number(quant.get("scale")) and _is_int(quant.get("zero_point"))
+                  and np.isclose(quant["scale"], scale, rtol=1e-6, atol=0) and quant["zero_point"] == zero_point):
+            raise ValueError(f"{side} quantization {json.dumps(quant)} but the model's is "
+                             f'{{"scale": {float(scale)!r}, "zero_point": {int(zero_point)}}}')
+    if meta["input"].get("layout", "NHWC") != "NHWC":
+        raise ValueError(f"input layout {meta['input']['layout']!r}, the model's is NHWC")
+    kind, rank = _get(meta, "output.kind"), len(output_detail["shape"])
+    if kind not in OUTPUT_KINDS or (kind == "argmax") != (rank == 3):
+        raise ValueError(f"output kind {kind!r} but the model's {rank}-d output is "
+                         f"{'class ids (argmax)' if rank == 3 else 'logits or probs'}")
+    k = _get(meta, "num_classes")
+    if not _is_int(k) or k < 1:
+        raise ValueError(f"num_classes {k!r} is not a positive integer")
+    if rank == 4 and k != int(output_detail["shape"][-1]):
+        raise ValueError(f"num_classes {k} but the model outputs {int(output_detail['shape'][-1])} classes")
+    labels, colors = _get(meta, "labels"), _get(meta, "colors")
+    if not isinstance(labels, list) or len(labels) != k:
+        raise ValueError(f"{len(labels) if isinstance(labels, list) else 'no list of'} labels for {k} classes")
+    if not isinstance(colors, list) or len(colors) != k or not all(
+            isinstance(c, list) and len(c) == 3 and all(_is_int(v) and 0 <= v <= 255 for v in c) for c in colors):
+        raise ValueError(f"colors must be {k} [r, g, b] lists of 0..255, one per class")
+    for key in ("mean", "std"):
+        values = _get(meta, f"normalization.{key}")
+        if not (isinstance(values, list) and len(values) == 3 and all(_number(v) for v in values)
+                and (key == "mean" or all(values))):
+            raise ValueError(f"normalization.{key} {json.dumps(values)}: three finite numbers expected"
+                             + (", none of them 0" if key == "std" else ""))
+    if meta.get("resize", "letterbox") != "letterbox":
+        raise ValueError(f"resize {meta['resize']!r}, this code and the apps letterbox")
+    if not _is_int(meta.get("ignore_index", 255)):
+        raise ValueError(f"ignore_index {meta['ignore_index']!r} is not an integer")
 
 
 def letterbox_geometry(image_hw, input_hw):

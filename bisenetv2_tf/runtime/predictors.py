@@ -16,6 +16,13 @@ needs a Keras model and is refused for TFLite/ONNX. ``bounded_class_map`` caps t
 working size (``--max-side``) so that very large images do not exhaust memory, and
 refuses ``--scales`` whose largest scale would take an image past it.
 
+Every predictor checks its model when it loads it (``check_io``): one RGB NHWC input
+(1,H,W,3) and one output of (1,H,W,K) logits or (1,H,W) class ids at the input's H,W
+(Keras models with a dynamic size are run once on a small image to see it). A
+classifier, a half-resolution output, a grayscale or channels-first (NCHW) input is
+refused with one line; so is a TFLite ``MODEL.json`` that does not describe its model
+(``metadata.check_against``).
+
 ``read_image`` reads a photo to predict, turned upright by its EXIF orientation as
 photo viewers show it (dataset images are read as stored, aligned with their labels).
 """
@@ -39,6 +46,90 @@ class InferenceError(ValueError):
 
 
 DEFAULT_MAX_SIDE = 2048  # longer image side predicted at (Cityscapes' 2048x1024 fits)
+
+
+SEGMENTATION_IO = ("a segmentation model here takes an NHWC (1,H,W,3) RGB image and outputs (1,H,W,K) logits "
+                   "or (1,H,W) class ids at the input's H,W")
+PROBE_HW = (64, 96)  # the test image a Keras model with a dynamic input size is run on once
+
+
+def _dims(shape):
+    """A model's tensor shape -> a tuple with None for each unknown dimension (Keras None,
+    LiteRT -1, an ONNX dimension name)."""
+    return tuple(int(d) if isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0 else None
+                 for d in shape)
+
+
+def _shape_text(dims):
+    return "(" + ",".join("?" if d is None else str(d) for d in dims) + ")"
+
+
+def check_io(path, input_shape, output_shape, output_integer=None, logits_only=False, context=""):
+    """``InferenceError`` naming ``path`` unless the shapes are those of a segmentation model
+    here (``SEGMENTATION_IO``); unknown dimensions (None) pass. ``output_integer`` False
+    refuses a (1,H,W) output that is not class ids (e.g. a depth map); ``logits_only``
+    refuses class-id outputs (the Keras predictor averages softmax probabilities).
+    ``context`` starts the reason (e.g. how a dynamic-size model was run)."""
+    inp, out = _dims(input_shape), _dims(output_shape)
+
+    def refuse(what):
+        raise InferenceError(f"{path}: {context}{what}; {SEGMENTATION_IO}")
+
+    if len(inp) != 4:
+        refuse(f"its input {_shape_text(inp)} is not a batch of images")
+    if inp[3] != 3:
+        if inp[1] == 3:
+            refuse(f"its input {_shape_text(inp)} is channels-first (NCHW)")
+        channels = "an unknown number of" if inp[3] is None else inp[3]
+        refuse(f"its input {_shape_text(inp)} takes {channels}-channel images, not RGB")
+    if inp[0] not in (None, 1):
+        refuse(f"its input {_shape_text(inp)} takes batches of {inp[0]}, not 1")
+    if len(out) == 2:
+        refuse(f"it is a classifier: its output {_shape_text(out)} scores the whole image, not each pixel")
+    if len(out) not in (3, 4):
+        refuse(f"its output {_shape_text(out)} is not a class map")
+    if None not in inp[1:3] + out[1:3] and out[1:3] != inp[1:3]:
+        refuse(f"its output {_shape_text(out)} is {out[1]}x{out[2]}, not at its input's {inp[1]}x{inp[2]}")
+    if len(out) == 3 and logits_only:
+        refuse(f"its output {_shape_text(out)} is class ids (argmax); this needs (1,H,W,K) logits")
+    if len(out) == 3 and output_integer is False:
+        refuse(f"its output {_shape_text(out)} is not integer class ids (a depth or mask map?)")
+    if len(out) == 4 and out[3] is not None and out[3] < 2:
+        refuse(f"its output {_shape_text(out)} has {out[3]} channel (a mask or depth map?), not K >= 2 class "
+               "scores")
+
+
+def check_keras_model(model, path, hw=None, logits_only=False):
+    """``check_io`` for a loaded single-output Keras model: first its static shapes, then,
+    when ``hw`` is given or a size is dynamic, one run on a zero image of ``hw`` (default:
+    the input's static size, else ``PROBE_HW``) whose output must be at that size."""
+    if len(model.inputs) != 1:
+        raise InferenceError(f"{path}: it has {len(model.inputs)} inputs; {SEGMENTATION_IO}")
+    inp, out = model.inputs[0].shape, model.outputs[0].shape
+    if inp.rank is None or out.rank is None:
+        raise InferenceError(f"{path}: its input or output has an unknown rank; {SEGMENTATION_IO}")
+    integer = model.outputs[0].dtype.is_integer
+    check_io(path, inp.as_list(), out.as_list(), integer, logits_only)
+    dims, out_dims = _dims(inp.as_list()), _dims(out.as_list())
+    if hw is None and None not in dims[1:3] + out_dims[1:3]:
+        return
+    h, w = hw or (dims[1] or PROBE_HW[0], dims[2] or PROBE_HW[1])
+    try:
+        y = model(np.zeros((1, h, w, 3), np.float32), training=False)
+    except Exception as err:  # a model that cannot take this size raises anything
+        raise InferenceError(f"{path}: cannot run a {h}x{w} test image ({type(err).__name__}: {_first_line(err)}); "
+                             f"{SEGMENTATION_IO}") from None
+    check_io(path, (1, h, w, 3), tuple(y.shape), integer, logits_only, f"run on a {h}x{w} test image, ")
+
+
+def keras_single_output(model, path, output="logits"):
+    """``with_output_head``, ``InferenceError`` for a multi-output model without this
+    project's "logits" layer (e.g. a detector)."""
+    try:
+        return with_output_head(model, output)
+    except ValueError:
+        raise InferenceError(f"{path}: it has {len(model.outputs)} output(s) and no \"logits\" layer to take "
+                             f"{output} from; {SEGMENTATION_IO}") from None
 
 
 def _first_line(err):
@@ -72,9 +163,8 @@ class KerasPredictor:
         except Exception as err:
             raise InferenceError(f"{path}: not a loadable Keras model ({type(err).__name__}: {err})") from err
         if len(model.outputs) > 1:
-            model = with_output_head(model, "logits")
-        if model.outputs[0].shape.rank != 4:
-            raise InferenceError(f"{path}: expected a logits model (N,H,W,K), got output {model.outputs[0].shape}")
+            model = keras_single_output(model, path)
+        check_keras_model(model, path, logits_only=True)
         self.model = model
         self.num_classes = int(model.outputs[0].shape[-1])
         self.scales, self.flip, self.norm = tuple(scales), flip, norm
@@ -116,11 +206,25 @@ class TFLitePredictor:
         except (ValueError, RuntimeError) as err:
             raise InferenceError(f"{path}: not a valid TFLite model, truncated or corrupt? "
                                  f"({_first_line(err)})") from None
-        self.inp = self.it.get_input_details()[0]
+        inputs = self.it.get_input_details()
+        if len(inputs) != 1:
+            raise InferenceError(f"{path}: it has {len(inputs)} inputs; {SEGMENTATION_IO}")
+        self.inp = inputs[0]
         self.out = self.it.get_output_details()[0]
+        integer = np.dtype(self.out["dtype"]).kind in "iu" and not self.out["quantization"][0]
+        check_io(path, self.inp["shape"], self.out["shape"], integer)
+        dtype = np.dtype(self.inp["dtype"]).name
+        if dtype != "float32" and not (dtype in metadata.QRANGE and self.inp["quantization"][0]):
+            bare = " without quantization" if dtype in metadata.QRANGE else ""
+            raise InferenceError(f"{path}: its input is {dtype}{bare}; a model here takes normalized RGB as float32 "
+                                 "or as quantized uint8/int8")
         meta_path = os.path.splitext(path)[0] + ".json"
         if os.path.isfile(meta_path):
-            self.meta = metadata.read(meta_path)
+            try:
+                self.meta = metadata.read(meta_path)
+                metadata.check_against(self.meta, self.inp, self.out, meta_path, path)
+            except (OSError, ValueError) as err:
+                raise InferenceError(_first_line(err)) from None
         else:  # no metadata: build it from the interpreter with the default normalization
             kind = "argmax" if len(self.out["shape"]) == 3 else "logits"
             k = int(self.out["shape"][-1]) if kind == "logits" else 0
@@ -195,13 +299,26 @@ class ONNXPredictor:
             self.session = onnx_session(path, threads)
         except Exception as err:
             raise InferenceError(f"{path}: not a loadable ONNX model ({_first_line(err)})") from None
-        inp = self.session.get_inputs()[0]
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1:
+            raise InferenceError(f"{path}: it has {len(inputs)} inputs; {SEGMENTATION_IO}")
+        inp, out = inputs[0], self.session.get_outputs()[0]
         self.name = inp.name
-        try:
-            self.input_hw = tuple(int(v) for v in inp.shape[1:3])
-        except (TypeError, ValueError):
-            raise InferenceError(f"{path}: needs a static (1,H,W,3) input, got {inp.shape}") from None
-        out_shape = self.session.get_outputs()[0].shape
+        check_io(path, inp.shape, out.shape, "int" in out.type)
+        if inp.type != "tensor(float)":
+            raise InferenceError(f"{path}: its input is {inp.type}; a model here takes normalized RGB as "
+                                 "tensor(float)")
+        if None in _dims(inp.shape):
+            raise InferenceError(f"{path}: needs a static (1,H,W,3) input, got {inp.shape}")
+        self.input_hw = tuple(int(v) for v in inp.shape[1:3])
+        out_shape = out.shape
+        if None in _dims(out_shape):  # a dynamic output shape: run once to see it
+            try:
+                y = self._raw(np.zeros((1, *self.input_hw, 3), np.float32))[None]
+            except Exception as err:  # onnxruntime raises its own types
+                raise InferenceError(f"{path}: cannot run a zero image ({_first_line(err)})") from None
+            check_io(path, inp.shape, y.shape, np.issubdtype(y.dtype, np.integer), context="run on a zero image, ")
+            out_shape = y.shape
         logits = len(out_shape) == 4
         if flip and not logits:
             raise InferenceError(f"{path}: --flip needs a logits output; this model outputs class ids (argmax)")

@@ -292,3 +292,52 @@ def test_artifact_that_is_an_input_is_refused_before_converting(tiny_path, tmp_p
     assert message == (f"error: --out-dir {out}: {classes} is the --class-file, and an output never replaces an "
                        "input: choose another --out-dir")
     assert classes.read_text() == before and sorted(p.name for p in out.iterdir()) == ["tiny_fp32.json"]
+
+
+# Issue 23 item 3: a Keras model that is not a segmentation model of this project is
+# refused with one line before converting (today: converted, or a ValueError traceback).
+def _foreign(case):
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((64, 64, 3) if case == "static_other_size" else (None, None, 3))
+    if case == "classifier":
+        x = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(8, 3, padding="same")(inp))
+        return keras.Model(inp, keras.layers.Dense(4)(x))
+    if case == "half_res":
+        return keras.Model(inp, keras.layers.Conv2D(4, 3, strides=2, padding="same")(inp))
+    return keras.Model(inp, keras.layers.Conv2D(4, 3, padding="same")(inp))  # no "logits" layer
+
+
+FOREIGN = {
+    "classifier": "it is a classifier: its output (?,4) scores the whole image, not each pixel",
+    "half_res": "run on a 32x32 test image, its output (1,16,16,4) is 16x16, not at its input's 32x32",
+    "argmax_without_logits": "it has 1 output(s) and no \"logits\" layer to take argmax from",
+    "static_other_size": "cannot run a 32x32 test image (ValueError: ",
+}
+
+
+@pytest.mark.parametrize("case", FOREIGN)
+def test_model_that_is_not_a_segmentation_model_is_refused_before_converting(case, tmp_path, monkeypatch):
+    from bisenetv2_tf.runtime.predictors import SEGMENTATION_IO
+
+    path = tmp_path / f"{case}.keras"
+    _foreign(case).save(path)
+    monkeypatch.setattr(convert, "convert_all", lambda *a, **k: pytest.fail("converted before the check"))
+    out = tmp_path / "out"
+    out.mkdir()
+    output = ["--output", "argmax"] if case == "argmax_without_logits" else []
+    message = _main("--model", path, "--precision", "fp32", "--input-size", 32, 32, "--out-dir", out,
+                    "--class-file", _class_file(tmp_path / "classes.json"), *output)
+    assert message.startswith(f"error: {path}: {FOREIGN[case]}") and "\n" not in message, message
+    assert message.endswith(SEGMENTATION_IO) and not any(out.iterdir())
+
+
+def test_segmentation_model_check_passes_this_projects_models(model, tiny_path):
+    """BiSeNetV2 (aux heads or not) and a tiny conv pass at the conversion size, with each head."""
+    bise, path = model
+    assert convert.check_segmentation_model(bise, path, HW) is bise
+    keras.utils.set_random_seed(0)
+    aux = bisenetv2(7, aux_heads=True)
+    assert convert.check_segmentation_model(aux, "aux.keras", HW).outputs[0].shape[-1] == 7
+    assert convert.check_segmentation_model(aux, "aux.keras", HW, "argmax").outputs[0].shape.rank == 3
+    tiny = convert.load_keras_model(tiny_path)
+    assert convert.check_segmentation_model(tiny, tiny_path, (32, 32)) is tiny

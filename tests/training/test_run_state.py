@@ -13,6 +13,12 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAM
            "GIT_COMMITTER_EMAIL": "t@t"}
 
 
+def _state(**values):
+    """A complete run state (what training.train writes) with ``values`` replaced."""
+    return {"epoch": 0, "step": 0, "epochs": 5, "flags": {"seed": 0}, "complete": False, "hours": 0.0,
+            "best": None, **values}
+
+
 def _model(seed=0):
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
@@ -28,7 +34,7 @@ def _train(model, steps=3):
 def test_save_restore_round_trip_with_momentum_and_step(tmp_path):
     model = _model()
     _train(model)
-    state = {"epoch": 1, "step": 3, "epochs": 5}
+    state = _state(epoch=1, step=3, epochs=5)
     run_state.save(state, str(tmp_path), model)
     assert run_state.read(str(tmp_path))["checkpoint"] == "a"
 
@@ -48,7 +54,7 @@ def test_save_restore_round_trip_with_momentum_and_step(tmp_path):
 
 def test_slots_alternate_and_one_is_left_at_rest(tmp_path):
     model = _model()
-    state = {"epoch": 0, "step": 0, "epochs": 2}
+    state = _state(epochs=2)
     root = tmp_path / "state"
     for expected in ("a", "b", "a"):
         run_state.save(state, str(tmp_path), model)
@@ -58,7 +64,7 @@ def test_slots_alternate_and_one_is_left_at_rest(tmp_path):
 
 def test_a_half_written_free_slot_does_not_break_the_state(tmp_path):
     model = _model()
-    state = {"epoch": 1, "step": 3, "epochs": 2}
+    state = _state(epoch=1, step=3, epochs=2)
     run_state.save(state, str(tmp_path), model)
     (tmp_path / "state" / "b").mkdir()  # a kill in the middle of the next write
     (tmp_path / "state" / "b" / "ckpt.index").write_bytes(b"\0" * 7)
@@ -139,7 +145,7 @@ def test_callback_keeps_best_across_resume_and_saves_state_each_epoch(tmp_path, 
     monkeypatch.setattr(run_state, "save_model", lambda m, p: (saved.append(os.path.basename(p)), real_save(m, p)))
     model = _model()
     # as after a resume: an earlier machine saw 0.35 at epoch 2
-    state = {"epoch": 0, "step": 0, "epochs": 6, "best": {"monitor": "val_miou", "value": 0.35, "epoch": 2}}
+    state = _state(epochs=6, best={"monitor": "val_miou", "value": 0.35, "epoch": 2})
     paths = {"last": str(tmp_path / "last.keras"), "best": str(tmp_path / "best.keras")}
     callback = run_state.RunStateCallback(state, str(tmp_path), "val_miou", paths)
     x = np.ones((4, 3), np.float32)
@@ -169,3 +175,61 @@ def test_exported_models_leave_the_optimizer_slots_out(tmp_path, ext):
         import h5py
         with h5py.File(full) as f_full, h5py.File(bare) as f_bare:
             assert "optimizer_weights" in f_full and "optimizer_weights" not in f_bare
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda s: s.pop("flags"), "flags (the run's flags) is missing"),
+    (lambda s: s.update(step="12"), "step (optimizer steps done) is str '12'"),
+    (lambda s: s.update(complete=1), "complete (whether the run finished) is int 1"),
+    (lambda s: s.update(epoch=True), "epoch (epochs done) is bool True"),
+    (lambda s: s.update(best=[0.5]), "best (the best validation score) is [0.5]"),
+    (lambda s: s["flags"].pop("seed"), "flags.seed (the run's seed) is missing"),
+])
+def test_a_damaged_state_says_what_is_damaged_and_how_to_go_on(tmp_path, damage, message):
+    run_state.save(_state(), str(tmp_path), _model())
+    path = tmp_path / "state" / "state.json"
+    state = json.loads(path.read_text())
+    damage(state)
+    path.write_text(json.dumps(state))
+    with pytest.raises(ValueError, match="damaged run state") as err:
+        run_state.read(str(tmp_path))
+    assert message in str(err.value) and "--restart" in str(err.value)
+
+
+def test_a_deleted_slot_or_another_model_is_a_value_error_naming_it(tmp_path):
+    run_state.save(_state(), str(tmp_path), _model())
+    state = run_state.read(str(tmp_path))
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(9), keras.layers.Dense(1)])
+    other.compile(keras.optimizers.SGD(0.1, momentum=0.9), "mse")
+    with pytest.raises(ValueError, match="does not load into this model"):
+        run_state.restore(state, str(tmp_path), other)
+    import shutil
+
+    shutil.rmtree(tmp_path / "state" / state["checkpoint"])
+    with pytest.raises(ValueError, match="missing checkpoint of the run state; pass --restart"):
+        run_state.restore(state, str(tmp_path), _model())
+
+
+def _hold_lock(out_dir, ready):
+    handle = run_state.lock(out_dir)  # noqa: F841
+    ready.set()
+    import time
+
+    time.sleep(60)
+
+
+def test_one_process_owns_a_run_folder_and_a_dead_holder_never_blocks(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(run_state.RunBusyError, match=f"in use by another training process \\(pid {holder.pid}"):
+            run_state.lock(str(tmp_path))
+    finally:
+        holder.kill()  # like kill -9: no clean-up runs
+        holder.join()
+    assert run_state.lock(str(tmp_path)) is not None  # the kernel released the dead holder's lock

@@ -284,3 +284,35 @@ def test_init_weights_reinitialises_class_layers_reports_counts_and_refuses_no_m
                              cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "none of the model's" in refused.stderr.strip().splitlines()[-1]
+
+
+def test_a_busy_run_folder_is_refused_and_ctrl_c_is_one_line(synthetic_dir, tmp_path):
+    from training import run_state
+
+    out = tmp_path / "busy"
+    held = run_state.lock(str(out))
+    busy = subprocess.run(_train_cmd(synthetic_dir, out, "--epochs", "1"), cwd=REPO, env=ENV, capture_output=True,
+                          text=True, timeout=300)
+    assert busy.returncode == 1 and "Traceback" not in busy.stderr
+    assert f"in use by another training process (pid {os.getpid()}" in busy.stderr.strip().splitlines()[-1]
+    held.close()
+
+    proc = subprocess.Popen(_train_cmd(synthetic_dir, out, "--epochs", "3"), cwd=REPO, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:  # Ctrl-C in the middle of the second epoch
+        if line.startswith("epoch 2 step 2"):
+            proc.send_signal(signal.SIGINT)
+            break
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 1 and "Traceback" not in err, err[-2000:]
+    assert err.strip().splitlines()[-1] == (f"interrupted: the run state in {out} holds epoch 1 of 3 (step 3); "
+                                            "re-run the same command to resume")
+
+    state_json = out / "state" / "state.json"  # a damaged state: one line saying what and how to go on
+    state = json.loads(state_json.read_text())
+    del state["flags"]
+    state_json.write_text(json.dumps(state))
+    damaged = subprocess.run(_train_cmd(synthetic_dir, out, "--epochs", "3"), cwd=REPO, env=ENV,
+                             capture_output=True, text=True, timeout=300)
+    assert damaged.returncode == 1 and "Traceback" not in damaged.stderr
+    assert "damaged run state: flags (the run's flags) is missing" in damaged.stderr
