@@ -94,7 +94,27 @@ def check_segmentation_model(model, path, hw, output="logits"):
         check_keras_model(model, path, hw)
     except InferenceError as err:
         raise ConversionError(str(err)) from None
+    check_weights_sane(model, path)
     return model
+
+
+# Largest magnitudes a trained model's weights and BN statistics reach here by far (the
+# shipped CamVid model: |w| <= 44, moving variances <= 446); beyond them a model diverged
+# (a runaway QAT fine-tune reached 17,055 and 2.9e9), and XNNPACK fails on it after minutes.
+MAX_WEIGHT, MAX_MOVING_VARIANCE = 1e4, 1e8
+
+
+def check_weights_sane(model, path):
+    """``ConversionError`` (one line naming the worst variable) when any weight is
+    non-finite or beyond MAX_WEIGHT, or a BN moving variance beyond MAX_MOVING_VARIANCE."""
+    for w in model.weights:
+        value = w.numpy()
+        limit = MAX_MOVING_VARIANCE if "moving_variance" in w.name else MAX_WEIGHT
+        if not np.isfinite(value).all() or (value.size and np.abs(value).max() > limit):
+            worst = np.nanmax(np.abs(value)) if np.isfinite(value).any() else float("nan")
+            raise ConversionError(f"{path}: {w.name} holds {'non-finite values' if not np.isfinite(value).all() else f'{worst:.3g}'} "
+                                  f"(limit {limit:g}): the model diverged in training; retrain it (for QAT: a lower "
+                                  f"--lr or a longer-trained float model) before converting")
 
 
 def concrete_function(model, hw, batch=1):

@@ -1,8 +1,10 @@
-"""Callbacks Keras lacks: NaN stop before anything is saved, step logging."""
+"""Callbacks Keras lacks: NaN stop before anything is saved, runaway-weight stop (QAT),
+step logging."""
 import math
 import sys
 import time
 
+import numpy as np
 import tf_keras as keras
 
 
@@ -18,6 +20,42 @@ class NanGuard(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
             raise NaNLossError(f"loss became {loss} at step {batch + 1} of this epoch")
+
+
+class RunawayGuard(keras.callbacks.Callback):
+    """Abort ``fit`` (``NaNLossError``, before anything is saved) when a weight or a BN
+    statistic runs away while the loss may still look flat: a kernel, BN gamma or beta
+    whose largest magnitude grows past ``growth`` times its value at the start (and past
+    ``floor``), or a BN moving variance past ``growth**2`` times its start. A QAT
+    fine-tune is a small step from a trained model; such growth means it diverged
+    (issue 23 saw a depthwise kernel go 0.18 -> 17,055 and a moving variance to 2.9e9 in
+    3 steps while the loss stayed ~1.03). Checked every ``every`` steps."""
+
+    def __init__(self, growth=100.0, floor=10.0, every=1):
+        super().__init__()
+        self.growth, self.floor, self.every = growth, floor, every
+
+    def _watched(self):
+        return [w for w in self.model.weights
+                if any(k in w.name for k in ("kernel", "gamma", "beta", "moving_variance")) and w.shape.rank]
+
+    def on_train_begin(self, logs=None):
+        self.start = {w.name: float(np.abs(w.numpy()).max()) for w in self._watched()}
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.every:
+            return
+        for w in self._watched():
+            now = float(np.abs(w.numpy()).max())
+            before = self.start.get(w.name)
+            if before is None:
+                continue
+            factor = self.growth ** 2 if "moving_variance" in w.name else self.growth
+            if now > max(factor * before, self.floor):
+                raise NaNLossError(
+                    f"{w.name} ran away at step {batch + 1} of this epoch: its largest magnitude grew from "
+                    f"{before:.3g} to {now:.3g} (limit {factor:g}x); lower --lr, or train the float model longer "
+                    f"before quantization-aware fine-tuning")
 
 
 class StepLogger(keras.callbacks.Callback):

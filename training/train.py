@@ -37,7 +37,7 @@ from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.qat import calibrate, quantize, quantize_scope
 from training import precision, run_state
 from training.aux_resolution import own_resolution_aux
-from training.callbacks import NanGuard, NaNLossError, StepLogger
+from training.callbacks import NanGuard, NaNLossError, RunawayGuard, StepLogger
 from training.losses import OhemCrossEntropy
 from training.schedule import WarmupPoly
 
@@ -432,6 +432,7 @@ def main(argv=None):
                                        commit_paths=(log_csv, args_json), stream=sys.stdout)
     callbacks = [
         NanGuard(),
+        *([RunawayGuard()] if args.qat else []),
         keras.callbacks.CSVLogger(log_csv, append=True),
         saver,
         keras.callbacks.TensorBoard(os.path.join(args.out_dir, "tensorboard"), profile_batch=0),

@@ -341,3 +341,17 @@ def test_segmentation_model_check_passes_this_projects_models(model, tiny_path):
     assert convert.check_segmentation_model(aux, "aux.keras", HW, "argmax").outputs[0].shape.rank == 3
     tiny = convert.load_keras_model(tiny_path)
     assert convert.check_segmentation_model(tiny, tiny_path, (32, 32)) is tiny
+
+
+def test_a_diverged_model_is_refused_before_converting():
+    import tf_keras as keras
+
+    from tflite import convert
+
+    x = keras.Input((32, 32, 3))
+    model = keras.Model(x, keras.layers.Conv2D(3, 1, name="logits")(x))
+    convert.check_weights_sane(model, "ok.keras")
+    layer = model.get_layer("logits")
+    layer.kernel.assign(layer.kernel * 0 + 17055.0)
+    with pytest.raises(convert.ConversionError, match="logits/kernel.* holds 1.71e\\+04 .*diverged"):
+        convert.check_weights_sane(model, "m.keras")
