@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Build the Android demo into a signed APK without Gradle or the Android SDK: Debian's
-# aapt2 / zipalign / apksigner, and pinned artifacts from Maven Central (TFLite AARs,
-# android-all as android.jar, dalvik-dx as the dexer). Versions: gradle/libs.versions.toml,
-# the same catalog the Gradle project reads.
+# aapt2 / zipalign / apksigner, and pinned artifacts from Maven Central (the LiteRT AAR and
+# the API classes it needs, android-all as android.jar, R8's D8 as the dexer). Versions:
+# gradle/libs.versions.toml, the same catalog the Gradle project reads.
 #
 #   bash android_demo/build_apk.sh            # -> android_demo/build/bisenetv2-demo.apk
 #   bash android_demo/build_apk.sh --check    # build, then check the APK (CI runs this)
 #   bash android_demo/build_apk.sh --print-config
+#   APK_ABIS=arm64-v8a bash android_demo/build_apk.sh   # one ABI only (default: all three)
 #
-# Downloads are cached outside git: Maven's local repository (~/.m2/repository, or
-# MAVEN_REPO) and BISENETV2_ANDROID_CACHE (~/.cache/bisenetv2-android: debug keystore,
-# tflite-runtime virtualenv). Missing Debian packages are installed with apt-get.
+# Every native library in the APK is LiteRT's, 16 KB-aligned (ELF LOAD segments), stored
+# uncompressed at a 16 KB offset in the zip (tools/apk_align.py: Debian's zipalign has no
+# -P 16) and loaded from the APK (extractNativeLibs="false"), so the app loads on 16 KB-page
+# devices (Android 15+).
+#
+# It states what it needs before it starts and installs what is missing: Debian packages with
+# apt-get; Maven Central artifacts with mvn; for --check, a virtualenv with the exact
+# requirements.txt pins of numpy, Pillow and ai-edge-litert (pip, from PyPI). Downloads are
+# cached outside git: Maven's local repository (~/.m2/repository, or MAVEN_REPO) and
+# BISENETV2_ANDROID_CACHE (~/.cache/bisenetv2-android: debug keystore, the virtualenv).
 # The models come from models/camvid (MODELS_DIR) and are copied into build/assets.
 set -euo pipefail
 
@@ -48,33 +56,49 @@ version() { # catalog key -> value of `key = "value"` under [versions]
     [[ -n "$v" ]] || die "no version '$1' in $CATALOG"
     echo "$v"
 }
-TFLITE="$(version tflite)"
+LITERT="$(version litert)"
+TFLITE_API="$(version tfliteApi)"
 COMPILE_SDK="$(version compileSdk)"
 TARGET_SDK="$(version targetSdk)"
 MIN_SDK="$(version minSdk)"
 ANDROID_ALL_COMPILE="$(version androidAllCompileSdk)"
 ANDROID_ALL_MIN="$(version androidAllMinSdk)"
-DX="$(version dalvikDx)"
+R8="$(version r8)"
 JUNIT="$(version junit)"
 ROBOLECTRIC="$(version robolectric)"
 ROBOLECTRIC_SDK="$(version robolectricSdk)"
 ANDROID_ALL_INSTRUMENTED="$(version androidAllInstrumented)"
 VERSION_CODE=1
 VERSION_NAME="1.0"
-ABIS="arm64-v8a armeabi-v7a x86 x86_64"
+# The ABIs LiteRT's AAR has a library for (it has no x86); APK_ABIS="arm64-v8a" builds a
+# smaller APK for phones only. An ABI whose library is not 16 KB aligned is left out of the
+# APK, with a message (see "native libraries" below), and --check fails.
+ABIS="${APK_ABIS:-arm64-v8a armeabi-v7a x86_64}"
+PAGE_ALIGN=16384
 # name:group:artifact:version:packaging
 ARTIFACTS=(
     "android-all-compile:org.robolectric:android-all:$ANDROID_ALL_COMPILE:jar"
     "android-all-min:org.robolectric:android-all:$ANDROID_ALL_MIN:jar"
-    "dalvik-dx:com.jakewharton.android.repackaged:dalvik-dx:$DX:jar"
-    "tflite:org.tensorflow:tensorflow-lite:$TFLITE:aar"
-    "tflite-api:org.tensorflow:tensorflow-lite-api:$TFLITE:aar"
-    "tflite-gpu:org.tensorflow:tensorflow-lite-gpu:$TFLITE:aar"
-    "tflite-gpu-api:org.tensorflow:tensorflow-lite-gpu-api:$TFLITE:aar"
+    "r8:com.android.tools:r8:$R8:jar"
+    # LiteRT: org.tensorflow.lite.Interpreter's implementation + lib/<abi>/libLiteRt.so
+    "litert:com.google.ai.edge.litert:litert:$LITERT:aar"
+    # the API classes it needs (InterpreterApi, Tensor, DataType, TensorFlowLite): litert-api
+    # is not on Maven Central; org.tensorflow's tensorflow-lite-api has them (no native code)
+    "tflite-api:org.tensorflow:tensorflow-lite-api:$TFLITE_API:aar"
 )
+# --check runs the shipped models on the project's Python LiteRT: the requirements.txt pins
+REQUIREMENTS="$REPO/requirements.txt"
+pin() { # package -> its exact pin from requirements.txt
+    local v
+    v="$(sed -n "s/^$1==\([^ ;#]*\).*/\1/p" "$REQUIREMENTS" 2>/dev/null | head -1)"
+    [[ -n "$v" ]] || die "no exact pin '$1==...' in $REQUIREMENTS"
+    echo "$v"
+}
 
 if [[ "$MODE" == "print" ]]; then
-    echo "tflite=$TFLITE"
+    echo "litert=$LITERT"
+    echo "tfliteApi=$TFLITE_API"
+    echo "abis=$ABIS"
     echo "compileSdk=$COMPILE_SDK"
     echo "targetSdk=$TARGET_SDK"
     echo "minSdk=$MIN_SDK"
@@ -94,22 +118,75 @@ fi
 
 T0=$(date +%s)
 
-# ---------------------------------------------------------------- tools
+# ---------------------------------------------------------------- requirements
+# command:Debian package. JDK 17 (javac, jar, jdeps, keytool), Android build tools from Debian
+# bookworm, binutils' readelf (ELF alignment), Python 3 (tools/apk_align.py, standard library).
+TOOLS=(aapt2:aapt zipalign:zipalign apksigner:apksigner dexdump:dexdump mvn:maven zip:zip unzip:unzip
+       javac:openjdk-17-jdk-headless jar:openjdk-17-jdk-headless jdeps:openjdk-17-jdk-headless
+       keytool:openjdk-17-jdk-headless readelf:binutils python3:python3)
+if [[ "$MODE" == "check" ]]; then
+    NUMPY="$(pin numpy)"
+    PILLOW="$(pin pillow)"
+    PY_LITERT="$(pin ai-edge-litert)"
+    # the models are checked on the Python build of the LiteRT release series the APK ships
+    [[ "${PY_LITERT%.*}" == "${LITERT%.*}" ]] || die "the APK ships LiteRT $LITERT but requirements.txt pins" \
+        "ai-edge-litert==$PY_LITERT: --check runs the models on the same release series (${LITERT%.*}.x)"
+    PY_PINS=("numpy==$NUMPY" "pillow==$PILLOW" "ai-edge-litert==$PY_LITERT")
+    VENV="$CACHE/check-venv-$(printf '%s\n' "${PY_PINS[@]}" | sha256sum | cut -c1-12)"
+fi
+debian_pkgs="$(printf '%s\n' "${TOOLS[@]#*:}" android-framework-res junit4 | sort -u | tr '\n' ' ')"
+maven_artifacts="$(for a in "${ARTIFACTS[@]}"; do IFS=: read -r _ g n v _ <<<"$a"; printf '%s ' "$g:$n:$v"; done)"
+if [[ "$MODE" == "check" ]]; then
+    debian_pkgs+="python3-venv "
+    maven_artifacts+="+ Robolectric $ROBOLECTRIC with its dependencies"
+fi
+echo "build_apk.sh needs: JDK 17 and Debian packages ${debian_pkgs% }"
+echo "  from Maven Central (mvn, into $MAVEN_REPO): ${maven_artifacts% }"
+if [[ "$MODE" == "check" ]]; then
+    echo "  --check: Python 3.11+ and a virtualenv $VENV with ${PY_PINS[*]} (requirements.txt pins, pip from PyPI)"
+fi
+echo "  missing ones are installed now"
+
 need_pkgs=()
-for tool in aapt2:aapt zipalign:zipalign apksigner:apksigner dexdump:dexdump mvn:maven zip:zip unzip:unzip \
-            javac:openjdk-17-jdk-headless; do
+for tool in "${TOOLS[@]}"; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_pkgs+=("${tool#*:}")
 done
 [[ -f "$FRAMEWORK_RES" ]] || need_pkgs+=(android-framework-res)
 [[ -f /usr/share/java/junit4.jar && -f /usr/share/java/hamcrest-core.jar ]] || need_pkgs+=(junit4)
 if [[ "$MODE" == "check" ]] && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then need_pkgs+=(python3-venv); fi
 if ((${#need_pkgs[@]})); then
+    mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
     step "installing Debian packages: ${need_pkgs[*]}"
     SUDO=""
     [[ "$(id -u)" == 0 ]] || SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null; } \
+        || die "missing Debian packages, and apt-get could not install them: ${need_pkgs[*]}"
+fi
+
+# --check: the virtualenv with the Python pins (kept in the cache; remade when a pin changes)
+if [[ "$MODE" == "check" ]]; then
+    venv_ok() {
+        "$VENV/bin/python" - "${PY_PINS[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+import numpy, PIL, ai_edge_litert.interpreter  # noqa: E401,F401  (they import, not just install)
+sys.exit(any(version(p.split("==")[0]) != p.split("==")[1] for p in sys.argv[1:]))
+PY
+    }
+    if ! venv_ok; then
+        step "virtualenv $VENV: pip install ${PY_PINS[*]}"
+        rm -rf "$VENV"
+        log="$(mktemp)"
+        if ! { mkdir -p "$CACHE" && python3 -m venv "$VENV" \
+                && "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PINS[@]}"; } > "$log" 2>&1 \
+                || ! venv_ok; then
+            tail -5 "$log" >&2
+            rm -rf "$VENV"
+            die "missing Python packages for --check, and pip could not install them: ${PY_PINS[*]} (log: $log)"
+        fi
+        rm -f "$log"
+    fi
 fi
 
 # ---------------------------------------------------------------- Maven Central artifacts
@@ -134,22 +211,43 @@ done
 rm -rf "$BUILD"
 mkdir -p "$BUILD"/{aar,assets,classes,gen,apk}
 
-# AARs: classes.jar for javac/dx, jni/<abi>/*.so for lib/<abi>/
-TFLITE_JARS=()
-for key in tflite tflite-api tflite-gpu tflite-gpu-api; do
+# AARs: classes.jar for javac and d8; jni/<abi>/libLiteRt.so for lib/<abi>/ (below)
+LITERT_JARS=()
+for key in litert tflite-api; do
     mkdir -p "$BUILD/aar/$key"
     unzip -q -o "${JAR[$key]}" -d "$BUILD/aar/$key"
-    TFLITE_JARS+=("$BUILD/aar/$key/classes.jar")
-    if [[ -d "$BUILD/aar/$key/jni" ]]; then
-        for abi in $ABIS; do
-            if [[ -d "$BUILD/aar/$key/jni/$abi" ]]; then
-                mkdir -p "$BUILD/apk/lib/$abi"
-                cp "$BUILD/aar/$key/jni/$abi"/*.so "$BUILD/apk/lib/$abi/"
-            fi
-        done
-    fi
+    LITERT_JARS+=("$BUILD/aar/$key/classes.jar")
 done
-TFLITE_CP="$(IFS=:; echo "${TFLITE_JARS[*]}")"
+LITERT_CP="$(IFS=:; echo "${LITERT_JARS[*]}")"
+
+# ---------------------------------------------------------------- native libraries
+min_load_align() { # .so -> the smallest Align of its ELF LOAD segments, in decimal (0: none)
+    local a min=""
+    while read -r a; do
+        a=$((a))
+        if [[ -z "$min" ]] || ((a < min)); then min=$a; fi
+    done < <(readelf -lW "$1" | awk '$1 == "LOAD" { print $NF }')
+    echo "${min:-0}"
+}
+SHIPPED_ABIS=()
+for abi in $ABIS; do
+    libs=("$BUILD/aar/litert/jni/$abi"/*.so)
+    [[ -f "${libs[0]}" ]] || { echo "LiteRT $LITERT has no library for $abi: $abi left out"; continue; }
+    aligned=1
+    for so in "${libs[@]}"; do
+        a="$(min_load_align "$so")"
+        if ((a < PAGE_ALIGN)); then
+            echo "$abi left out: $(basename "$so") of LiteRT $LITERT has ELF LOAD alignment $a (< $PAGE_ALIGN)"
+            aligned=0
+        fi
+    done
+    ((aligned)) || continue
+    mkdir -p "$BUILD/apk/lib/$abi"
+    cp "${libs[@]}" "$BUILD/apk/lib/$abi/"
+    SHIPPED_ABIS+=("$abi")
+done
+((${#SHIPPED_ABIS[@]})) || die "no ABI of LiteRT $LITERT has 16 KB-aligned libraries"
+step "native libraries (LiteRT $LITERT, 16 KB-aligned): ${SHIPPED_ABIS[*]}"
 
 # ---------------------------------------------------------------- assets (models + JSON)
 step "assets from $MODELS_DIR"
@@ -157,39 +255,53 @@ ASSETS_DIR="$BUILD/assets" bash "$HERE/tools/copy_models.sh" "$MODELS_DIR"
 
 # ---------------------------------------------------------------- resources
 step "aapt2: resources, manifest (minSdk $MIN_SDK, targetSdk $TARGET_SDK)"
-# the manifest has no package attribute (Gradle's namespace supplies it): add it here
-sed "s|<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\"|& package=\"$PACKAGE\"|" \
+# the manifest has no package attribute (Gradle's namespace supplies it): add it here, and
+# extractNativeLibs="false": the libraries load from the APK, stored and 16 KB-aligned
+sed -e "s|<manifest xmlns:android=\"http://schemas.android.com/apk/res/android\"|& package=\"$PACKAGE\"|" \
+    -e "s|<application\$|& android:extractNativeLibs=\"false\"|" \
     "$APP_MANIFEST" > "$BUILD/AndroidManifest.xml"
 grep -q "package=\"$PACKAGE\"" "$BUILD/AndroidManifest.xml" || die "could not set the package in the manifest"
+grep -q 'android:extractNativeLibs="false"' "$BUILD/AndroidManifest.xml" \
+    || die "could not set extractNativeLibs in the manifest"
 aapt2 compile --dir "$APP_RES" -o "$BUILD/res.zip"
-# --warn-manifest-validation: this aapt2 (Android 10) does not know <uses-native-library> (API 31)
+# --warn-manifest-validation: this aapt2 (Android 10) may not know newer manifest elements
 aapt2 link -o "$BUILD/resources.apk" -I "$FRAMEWORK_RES" --manifest "$BUILD/AndroidManifest.xml" \
     --java "$BUILD/gen" --min-sdk-version "$MIN_SDK" --target-sdk-version "$TARGET_SDK" \
     --version-code "$VERSION_CODE" --version-name "$VERSION_NAME" --warn-manifest-validation \
     "$BUILD/res.zip"
 
 # ---------------------------------------------------------------- Java
-step "javac --release 8: app + core against android-all $COMPILE_SDK ($ANDROID_ALL_COMPILE) + TFLite $TFLITE"
+step "javac --release 8: app + core against android-all $COMPILE_SDK ($ANDROID_ALL_COMPILE) + LiteRT $LITERT"
 find "$APP_JAVA" "$CORE_JAVA" "$BUILD/gen" -name '*.java' > "$BUILD/sources.txt"
 # (javac runs in $BUILD: on errors it may write javac.*.args into its working directory)
-if ! (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-compile]}:$TFLITE_CP" \
+if ! (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-compile]}:$LITERT_CP" \
         -d "$BUILD/classes" @"$BUILD/sources.txt") > "$BUILD/javac.txt" 2>&1; then
     cat "$BUILD/javac.txt" >&2
     die "javac failed"
 fi
 
-step "dx: classes.dex (min-sdk $MIN_SDK)"
-java -cp "${JAR[dalvik-dx]}" com.android.dx.command.Main --dex --min-sdk-version="$MIN_SDK" \
-    --output="$BUILD/apk/classes.dex" "$BUILD/classes" "${TFLITE_JARS[@]}"
+step "d8 (R8 $R8): classes.dex (min-api $MIN_SDK; desugars LiteRT's Java 17 bytecode)"
+(cd "$BUILD/classes" && jar cf "$BUILD/app-classes.jar" .)
+# library classes: android-all (android.*, no java.*) and the JDK for java.*
+JDK_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+java -cp "${JAR[r8]}" com.android.tools.r8.D8 --release --min-api "$MIN_SDK" --lib "${JAR[android-all-compile]}" \
+    --lib "$JDK_HOME" --output "$BUILD/apk" "$BUILD/app-classes.jar" "${LITERT_JARS[@]}" > "$BUILD/d8.txt" 2>&1 \
+    || { cat "$BUILD/d8.txt" >&2; die "d8 failed"; }
+[[ -s "$BUILD/apk/classes.dex" ]] || die "d8 wrote no classes.dex"
 
 # ---------------------------------------------------------------- package, align, sign
-step "package, zipalign, sign"
+step "package, align (.so at 16 KB), sign"
 cp "$BUILD/resources.apk" "$BUILD/unaligned.apk"
-(cd "$BUILD/apk" && zip -q -r "$BUILD/unaligned.apk" classes.dex lib)
-# models and their JSON stored (zip -0), not deflated: the app memory-maps the .tflite files
-# (aapt2's -0 did not apply to assets from -A, so they are added here)
+(cd "$BUILD/apk" && zip -q "$BUILD/unaligned.apk" classes.dex)
+# libraries stored (zip -0): loaded straight from the APK (extractNativeLibs="false"); models
+# and their JSON stored too: the app memory-maps the .tflite files (aapt2's -0 did not apply
+# to assets from -A, so they are added here)
+(cd "$BUILD/apk" && zip -q -0 -r "$BUILD/unaligned.apk" lib)
 (cd "$BUILD" && zip -q -0 -r "$BUILD/unaligned.apk" assets)
-zipalign -f -p 4 "$BUILD/unaligned.apk" "$BUILD/aligned.apk"
+# Debian's zipalign aligns .so to 4 KB only (no -P 16): tools/apk_align.py puts stored .so data
+# at 16 KB offsets and other stored entries at 4 bytes, with the alignment record apksigner keeps
+python3 "$HERE/tools/apk_align.py" align "$BUILD/unaligned.apk" "$BUILD/aligned.apk"
+zipalign -c -p 4 "$BUILD/aligned.apk" || die "zipalign -c -p 4 rejects the aligned APK"
 KEYSTORE="$CACHE/debug.keystore"
 if [[ ! -f "$KEYSTORE" ]]; then
     mkdir -p "$CACHE"
@@ -199,6 +311,8 @@ fi
 apksigner sign --ks "$KEYSTORE" --ks-pass pass:android --key-pass pass:android --ks-key-alias androiddebugkey \
     --out "$APK" "$BUILD/aligned.apk"
 rm -f "$BUILD/unaligned.apk" "$BUILD/aligned.apk" "$APK.idsig"
+python3 "$HERE/tools/apk_align.py" check "$APK" > "$BUILD/so-offsets.txt" \
+    || { cat "$BUILD/so-offsets.txt" >&2; die "a native library in the signed APK is not stored at a 16 KB offset"; }
 echo "built $APK ($(( $(stat -c %s "$APK") / 1024 )) KiB) in $(( $(date +%s) - T0 )) s"
 
 [[ "$MODE" == "check" ]] || exit 0
@@ -216,16 +330,31 @@ check() { # description, command...
 
 step "checks"
 check "the APK exists: ${APK#"$REPO"/}" test -s "$APK"
-check "apksigner verify" apksigner verify --verbose "$APK"
+apksigner verify --verbose "$APK" > "$BUILD/apksigner.txt" 2>&1 || true
+signed_v2_v3() {
+    grep -qx Verifies "$BUILD/apksigner.txt" \
+        && grep -qF 'Verified using v2 scheme (APK Signature Scheme v2): true' "$BUILD/apksigner.txt" \
+        && grep -qF 'Verified using v3 scheme (APK Signature Scheme v3): true' "$BUILD/apksigner.txt" \
+        || { head -20 "$BUILD/apksigner.txt"; return 1; }
+}
+check "apksigner verify: verifies, APK Signature Scheme v2 and v3" signed_v2_v3
 
 aapt2 dump badging "$APK" > "$BUILD/badging.txt" 2>&1 || true
 has() { grep -qE "$1" "$2"; }
+has_all() { # file, class descriptors...
+    local f="$1" d
+    shift
+    for d in "$@"; do grep -qF "Class descriptor  : '$d'" "$f" || { echo "not in classes.dex: $d"; return 1; }; done
+}
 check "badging: package $PACKAGE" has "^package: name='$PACKAGE'" "$BUILD/badging.txt"
 check "badging: launchable activity $PACKAGE.MainActivity" \
     has "^launchable-activity: name='$PACKAGE.MainActivity'" "$BUILD/badging.txt"
 check "badging: CAMERA permission" has "^uses-permission: name='android.permission.CAMERA'" "$BUILD/badging.txt"
 check "badging: minSdk $MIN_SDK" has "^(sdkVersion|minSdkVersion):'$MIN_SDK'" "$BUILD/badging.txt"
 check "badging: targetSdk $TARGET_SDK" has "^targetSdkVersion:'$TARGET_SDK'" "$BUILD/badging.txt"
+aapt2 dump xmltree --file AndroidManifest.xml "$APK" > "$BUILD/manifest-tree.txt" 2>&1 || true
+check "manifest: extractNativeLibs=\"false\" (libraries load from the APK)" \
+    has 'extractNativeLibs\(0x[0-9a-f]+\)=false' "$BUILD/manifest-tree.txt"
 
 unzip -v "$APK" > "$BUILD/entries.txt"
 stored() { # zip entry -> stored (not deflated) in the APK
@@ -240,10 +369,35 @@ for f in "$BUILD"/assets/*; do
     check "assets/$name stored uncompressed" stored "assets/$name"
     check "assets/$name identical to ${MODELS_DIR#"$REPO"/}/$name" same_as_source "$name"
 done
-check "assets hold an INT8 and an FP16 model" test "$int8" -ge 1 -a "$fp16" -ge 1
-for so in libtensorflowlite_jni.so libtensorflowlite_gpu_jni.so; do
-    check "lib/arm64-v8a/$so" has " lib/arm64-v8a/$so\$" "$BUILD/entries.txt"
-done
+# the app offers one INT8 model (QAT, or PTQ when there is no QAT model) and the FP16 model
+check "assets hold the models the app offers: one INT8 ($int8) and one FP16 ($fp16) model" \
+    test "$int8" -eq 1 -a "$fp16" -eq 1
+
+# native libraries: LiteRT's only, for the ABIs it has; each 16 KB-aligned as an ELF file and
+# stored uncompressed at a 16 KB offset in the zip
+lib_entries() { awk '$NF ~ /^lib\/.*\.so$/ { print $NF }' "$BUILD/entries.txt" | sort; }
+expected_libs() { for abi in $ABIS; do echo "lib/$abi/libLiteRt.so"; done | sort; }
+check "lib/: exactly libLiteRt.so for $(echo $ABIS | sed 's/ /, /g') (no GPU delegate, no x86)" \
+    cmp -s <(lib_entries) <(expected_libs)
+elf_aligned() { # zip entry -> every ELF LOAD segment aligned to >= 16 KB
+    unzip -p "$APK" "$1" > "$BUILD/lib.so"
+    readelf -lW "$BUILD/lib.so" | awk '$1 == "LOAD"'
+    local a
+    a="$(min_load_align "$BUILD/lib.so")"
+    echo "smallest LOAD Align: $a"
+    ((a >= PAGE_ALIGN))
+}
+zip_aligned() { # zip entry -> stored (unzip -v) and its data at a multiple of 16384 (zipfile offsets)
+    stored "$1" || { echo "$1 is not stored"; return 1; }
+    grep -F " $1:" "$BUILD/so-check.txt" && grep -qF "ok   $1:" "$BUILD/so-check.txt"
+}
+python3 "$HERE/tools/apk_align.py" check "$APK" > "$BUILD/so-check.txt" 2>&1 || true
+while read -r so; do
+    [[ -n "$so" ]] || continue
+    check "$so: ELF LOAD segments aligned to >= 0x4000 (readelf)" elf_aligned "$so"
+    check "$so: stored uncompressed, data offset % 16384 == 0" zip_aligned "$so"
+done < <(lib_entries)
+check "zipalign -c -p 4: every other stored entry 4-byte aligned" zipalign -c -p 4 "$APK"
 
 dexdump "$APK" > "$BUILD/dexdump.txt" 2>&1 || true
 class_list() { # source root -> Lpkg/Class; descriptors of its top-level classes
@@ -260,11 +414,13 @@ check "dexdump: every app class ($(class_list "$APP_JAVA" | wc -l))" dex_has_cla
 check "dexdump: every core class ($(class_list "$CORE_JAVA" | wc -l))" dex_has_classes "$CORE_JAVA"
 check "dexdump: org.tensorflow.lite.Interpreter" has "Class descriptor  : 'Lorg/tensorflow/lite/Interpreter;'" \
     "$BUILD/dexdump.txt"
+check "dexdump: LiteRT's NativeInterpreterWrapper and the API's TensorFlowLite" \
+    has_all "$BUILD/dexdump.txt" "Lorg/tensorflow/lite/NativeInterpreterWrapper;" "Lorg/tensorflow/lite/TensorFlowLite;"
 no_indy() { ! grep -E 'invoke-custom|invoke-polymorphic' "$BUILD/dexdump.txt" | head -5; }
 check "dexdump: no invoke-custom / invoke-polymorphic (no lambdas to desugar)" no_indy
 
 no_missing_classes() { # jdeps: classes referenced by the dexed code but found nowhere
-    jdeps --missing-deps -cp "${JAR[android-all-min]}" "$BUILD/classes" "${TFLITE_JARS[@]}" 2>&1 \
+    jdeps --missing-deps -cp "${JAR[android-all-min]}" "$BUILD/classes" "${LITERT_JARS[@]}" 2>&1 \
         | grep -v 'split package' | tee "$BUILD/jdeps.txt"
     [[ ! -s "$BUILD/jdeps.txt" ]]
 }
@@ -272,7 +428,7 @@ check "jdeps: every class the dexed code references is in the APK, API $MIN_SDK'
     no_missing_classes
 compile_min_sdk() { # $1: sources file. android.* against API $MIN_SDK's framework, java.* against Java 8
     rm -rf "$BUILD/classes-min-sdk" && mkdir -p "$BUILD/classes-min-sdk"
-    (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-min]}:$TFLITE_CP" \
+    (cd "$BUILD" && javac --release 8 -nowarn -encoding UTF-8 -cp "${JAR[android-all-min]}:$LITERT_CP" \
         -d "$BUILD/classes-min-sdk" @"$1")
 }
 check "app + core compile against android-all API $MIN_SDK ($ANDROID_ALL_MIN): no API above minSdk" \
@@ -385,8 +541,8 @@ if ((${#robolectric_tests[@]})); then
         # android-all on the class path only so JUnit can load the test classes; Robolectric runs
         # them on its own instrumented framework of API $ROBOLECTRIC_SDK
         junit_suite "Activity tests (Robolectric)" junit-robolectric \
-            "$ROBO_CP:${JAR[android-all-compile]}:$BUILD/classes:$TFLITE_CP" \
-            "$BUILD/robolectric/config:$BUILD/classes:$TFLITE_CP:$ROBO_CP:${JAR[android-all-compile]}" \
+            "$ROBO_CP:${JAR[android-all-compile]}:$BUILD/classes:$LITERT_CP" \
+            "$BUILD/robolectric/config:$BUILD/classes:$LITERT_CP:$ROBO_CP:${JAR[android-all-compile]}" \
             "-Drobolectric.offline=true -Drobolectric.dependency.dir=$BUILD/robolectric/deps" \
             "${robolectric_tests[@]}"
     else
@@ -395,37 +551,27 @@ if ((${#robolectric_tests[@]})); then
     fi
 fi
 
-# The models the APK carries, on the TFLite version it ships (tflite-runtime, its Python build).
-step "models on TFLite $TFLITE (tflite-runtime $TFLITE in $CACHE/tflite-$TFLITE-venv)"
-VENV="$CACHE/tflite-$TFLITE-venv"
+# The models the APK carries, on the project's Python LiteRT (the requirements.txt pin, in the
+# virtualenv made at the start): the same release series as the APK's LiteRT. Its Android
+# library cannot run here (bionic, not glibc).
+step "models on LiteRT: ai-edge-litert $PY_LITERT (the series of the APK's LiteRT $LITERT) in $VENV"
 runtime_check() {
-    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c "import tflite_runtime" 2>/dev/null; then
-        rm -rf "$VENV"
-        # tflite-runtime 2.14.0 has wheels for CPython 3.8-3.11
-        local py
-        for py in python3.11 python3.10 python3.9 python3; do
-            if "$py" -c 'import venv' 2>/dev/null; then break; fi
-        done
-        echo "virtualenv from $("$py" --version 2>&1)"
-        "$py" -m venv "$VENV" || return 1
-        "$VENV/bin/pip" install -q --disable-pip-version-check "tflite-runtime==$TFLITE" "numpy<2" || return 1
-    fi
     local images=("$HERE"/tools/fixtures/*.png)
     local camvid="$REPO/../shared/data/camvid/val"
     if [[ -d "$camvid" ]]; then
         mapfile -t -O "${#images[@]}" images < <(find "$camvid" -name '*.png' | sort | head -3)
     fi
-    python3 "$HERE/tools/check_runtime.py" reference --assets "$BUILD/assets" --images "${images[@]}" \
+    "$VENV/bin/python" "$HERE/tools/check_runtime.py" reference --assets "$BUILD/assets" --images "${images[@]}" \
         --out "$BUILD/runtime_reference.npz" || return 1
     "$VENV/bin/python" "$HERE/tools/check_runtime.py" compare --assets "$BUILD/assets" \
-        --reference "$BUILD/runtime_reference.npz" --expect-version "$TFLITE" | tee "$BUILD/runtime.txt"
+        --reference "$BUILD/runtime_reference.npz" --expect-version "$PY_LITERT" | tee "$BUILD/runtime.txt"
     return "${PIPESTATUS[0]}"
 }
 if runtime_check > "$BUILD/runtime.log" 2>&1; then
-    ok "every model in assets loads on tflite-runtime $TFLITE and gives the project's class maps"
+    ok "every model in assets loads on ai-edge-litert $PY_LITERT: FP16 class maps identical, INT8 agreement"
     sed 's/^/     /' "$BUILD/runtime.txt"
 else
-    bad "models on tflite-runtime $TFLITE"
+    bad "models on ai-edge-litert $PY_LITERT"
     sed 's/^/     /' "$BUILD/runtime.log" | tail -30
 fi
 

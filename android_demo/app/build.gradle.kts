@@ -41,6 +41,14 @@ android {
     androidResources {
         noCompress += listOf("tflite", "json")
     }
+
+    // Native libraries stored uncompressed and page-aligned in the APK, loaded from there
+    // (extractNativeLibs="false"): what 16 KB-page devices need, with LiteRT's 16 KB-aligned .so.
+    packaging {
+        jniLibs {
+            useLegacyPackaging = false
+        }
+    }
 }
 
 // The models are build inputs copied from models/camvid by tools/copy_models.sh; fail early
@@ -63,10 +71,9 @@ tasks.named("preBuild") { dependsOn(checkModelAssets) }
 dependencies {
     implementation(project(":core"))
 
-    implementation(libs.tflite)
-    implementation(libs.tflite.api)
-    implementation(libs.tflite.gpu)
-    implementation(libs.tflite.gpu.api)
+    // LiteRT's classic Interpreter, CPU only (see README, "Delegates"); litert-api comes with it
+    // from Google's Maven repository. For the GPU, see the README.
+    implementation(libs.litert)
 
     testImplementation(libs.junit)
     testImplementation(libs.robolectric)

@@ -3,10 +3,12 @@
 #
 #   bash android_demo/tools/copy_models.sh [MODELS_DIR]     (default: models/camvid)
 #
-# Copies NAME_int8_qat.tflite and/or NAME_int8_ptq.tflite (CPU / NNAPI) and NAME_fp16.tflite
-# (GPU), each with its .json, where NAME is bisenetv2 unless MODEL_NAME says otherwise.
-# Fails, copying nothing, when the FP16 model or every INT8 model is missing. ASSETS_DIR
-# overrides the destination (build_apk.sh copies into android_demo/build/assets).
+# Copies one INT8 model, NAME_int8_qat.tflite or else NAME_int8_ptq.tflite, and
+# NAME_fp16.tflite, each with its .json, where NAME is bisenetv2 unless MODEL_NAME says
+# otherwise: the two models the app offers (both on the CPU). PTQ is left out when there is a
+# QAT model (the app would never pick it). Fails, copying nothing, when the FP16 model or both
+# INT8 models are missing. ASSETS_DIR overrides the destination (build_apk.sh copies into
+# android_demo/build/assets).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,10 +32,10 @@ check() { # model file -> adds it and its .json to files, or returns 1
 
 int8=0
 for p in int8_qat int8_ptq; do
-    if check "${NAME}_${p}.tflite"; then int8=$((int8 + 1)); fi
+    if check "${NAME}_${p}.tflite"; then int8=1; break; fi
 done
 ((int8 > 0)) || die "no INT8 model in $SRC: need ${NAME}_int8_qat.tflite or ${NAME}_int8_ptq.tflite (+ .json)"
-check "${NAME}_fp16.tflite" || die "no FP16 model in $SRC: need ${NAME}_fp16.tflite (+ .json) for the GPU delegate"
+check "${NAME}_fp16.tflite" || die "no FP16 model in $SRC: need ${NAME}_fp16.tflite (+ .json)"
 
 mkdir -p "$DEST"
 # drop models from an earlier copy so the app never picks a stale one

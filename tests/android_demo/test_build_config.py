@@ -29,10 +29,10 @@ def gradle(path):
     return (DEMO / path).read_text()
 
 
-def test_sdk_levels_and_tflite_version_agree():
+def test_sdk_levels_and_litert_version_agree():
     versions = catalog()["versions"]
     config = script_config()
-    for key in ("tflite", "compileSdk", "targetSdk", "minSdk"):
+    for key in ("litert", "tfliteApi", "compileSdk", "targetSdk", "minSdk"):
         assert config[key] == [versions[key]], key
     assert versions["minSdk"] == "26"
     app = gradle("app/build.gradle.kts")
@@ -49,15 +49,20 @@ def test_dependencies_agree():
     app = gradle("app/build.gradle.kts")
     deps = re.findall(r"^\s*implementation\((libs\.[\w.]+)\)", app, re.M)
     aliases = sorted(d[len("libs."):].replace(".", "-") for d in deps)
-    assert aliases == ["tflite", "tflite-api", "tflite-gpu", "tflite-gpu-api"]
-    gradle_artifacts = sorted(
-        f"{libraries[a]['group']}:{libraries[a]['name']}:{versions[libraries[a]['version']['ref']]}"
-        for a in aliases)
-    script_artifacts = sorted(a for a in script_config()["artifact"] if a.startswith("org.tensorflow:"))
-    assert gradle_artifacts == script_artifacts
-    # only the platform API plus TFLite: nothing from Google's Maven repository
+    assert aliases == ["litert"]
+
+    def coordinates(alias):
+        lib = libraries[alias]
+        return f"{lib['group']}:{lib['name']}:{versions[lib['version']['ref']]}"
+
+    script_artifacts = script_config()["artifact"]
+    # the same LiteRT; build_apk.sh adds Central's tensorflow-lite-api as its stand-in for
+    # litert-api (Google's Maven only), which Gradle takes through litert's POM instead
+    assert [a for a in script_artifacts if a.startswith("com.google.ai.edge.litert:")] == [coordinates("litert")]
+    assert [a for a in script_artifacts if a.startswith("org.tensorflow:")] == [coordinates("tflite-api")]
+    # only the platform API plus LiteRT: no AndroidX, no GPU delegate
     groups = {lib["group"] for lib in libraries.values()}
-    assert groups == {"org.tensorflow", "junit", "org.robolectric"}, groups
+    assert groups == {"com.google.ai.edge.litert", "org.tensorflow", "junit", "org.robolectric"}, groups
     # test dependencies: JUnit and Robolectric, the versions --check runs
     tests = sorted(re.findall(r"^\s*testImplementation\((libs\.[\w.]+)\)", app, re.M))
     assert tests == ["libs.junit", "libs.robolectric"]
@@ -67,7 +72,7 @@ def test_dependencies_agree():
     activity_test = (DEMO / "app/src/test/java/org/bisenetv2tf/demo/MainActivityTest.java").read_text()
     assert f"@Config(sdk = {versions['robolectricSdk']})" in activity_test
     text = (app + gradle("core/build.gradle.kts")).lower()
-    for banned in ("androidx", "com.google.ai.edge", "camera", "appcompat"):
+    for banned in ("androidx", "litert-gpu", "tensorflow-lite-gpu", "camera", "appcompat"):
         assert banned not in text, banned
 
 

@@ -36,8 +36,9 @@ import org.bisenetv2tf.core.Delegate;
 
 /**
  * The whole UI in one plain Activity: live camera (preview, mask, legend, latency, FPS) or a
- * picture from the document picker, and the delegate and thread controls. The decisions
- * (which model, delegate fallback, mode, dropping frames) are {@link SegmentationController}'s.
+ * picture from the document picker, and the model and thread controls. The model runs on the
+ * CPU (XNNPACK): this build's LiteRT has no GPU or NNAPI, which a note under the controls
+ * says. The decisions (which model, mode, dropping frames) are {@link SegmentationController}'s.
  */
 public final class MainActivity extends Activity {
     private static final String TAG = "MainActivity";
@@ -46,12 +47,13 @@ public final class MainActivity extends Activity {
     private static final int MAX_PICTURE_SIDE = 1280;
 
     /**
-     * Replaces the TFLite interpreter in JVM tests (Robolectric), where TFLite's Android-only
+     * Replaces the LiteRT interpreter in JVM tests (Robolectric), where LiteRT's Android-only
      * JNI library cannot load; null in the app.
      */
     static SegmentationController.EngineFactory engineFactoryForTests;
 
-    private final Delegate[] delegates = Delegate.values();
+    /** The model files the user can choose (assets with metadata), the CPU's preferred first. */
+    private List<String> models = new ArrayList<String>();
     private ExecutorService worker;
     private SegmentationController controller;
     private CameraSource camera;
@@ -66,7 +68,7 @@ public final class MainActivity extends Activity {
     private TextView photoStatus;
     private TextView photoLegend;
     private TextView note;
-    private Spinner delegateSpinner;
+    private Spinner modelSpinner;
     private SeekBar threadsBar;
     private TextView threadsLabel;
     private boolean resumed;
@@ -87,7 +89,7 @@ public final class MainActivity extends Activity {
         photoStatus = (TextView) findViewById(R.id.photo_status);
         photoLegend = (TextView) findViewById(R.id.photo_legend);
         note = (TextView) findViewById(R.id.note);
-        delegateSpinner = (Spinner) findViewById(R.id.delegate);
+        modelSpinner = (Spinner) findViewById(R.id.model);
         threadsBar = (SeekBar) findViewById(R.id.threads);
         threadsLabel = (TextView) findViewById(R.id.threads_label);
 
@@ -99,9 +101,14 @@ public final class MainActivity extends Activity {
         });
         int cores = Runtime.getRuntime().availableProcessors();
         SegmentationController.EngineFactory engines = engineFactoryForTests != null ? engineFactoryForTests
-                : new TfLiteEngineFactory(getAssets());
-        controller = new SegmentationController(worker, engines, new AssetModelFiles(getAssets()), new UiListener(),
-                cores);
+                : new LiteRtEngineFactory(getAssets());
+        AssetModelFiles files = new AssetModelFiles(getAssets());
+        controller = new SegmentationController(worker, engines, files, new UiListener(), cores);
+        try {
+            models = SegmentationController.modelsIn(files.list());
+        } catch (IOException e) {
+            Log.e(TAG, "cannot list the assets", e); // the controller reports the missing model
+        }
         camera = new CameraSource(this, (TextureView) findViewById(R.id.preview), controller,
                 new CameraSource.ErrorCallback() {
                     @Override
@@ -115,17 +122,17 @@ public final class MainActivity extends Activity {
                     }
                 });
 
-        String[] labels = new String[delegates.length];
-        for (int i = 0; i < delegates.length; i++) {
-            labels[i] = delegates[i].labelFor(Build.VERSION.SDK_INT);
+        String[] labels = new String[models.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = SegmentationController.modelLabel(models.get(i));
         }
         ArrayAdapter<String> adapter = new ArrayAdapter<String>(this, android.R.layout.simple_spinner_item, labels);
         adapter.setDropDownViewResource(android.R.layout.simple_spinner_dropdown_item);
-        delegateSpinner.setAdapter(adapter);
-        delegateSpinner.setOnItemSelectedListener(new AdapterView.OnItemSelectedListener() {
+        modelSpinner.setAdapter(adapter);
+        modelSpinner.setOnItemSelectedListener(new AdapterView.OnItemSelectedListener() {
             @Override
             public void onItemSelected(AdapterView<?> parent, View view, int position, long id) {
-                controller.configure(delegates[position], controller.threads());
+                controller.configure(Delegate.CPU, models.get(position), controller.threads());
                 updateControls();
             }
 
@@ -170,8 +177,7 @@ public final class MainActivity extends Activity {
         });
 
         liveStatus.setText(R.string.loading_model);
-        controller.configure(Delegate.CPU, Math.min(4, cores));
-        delegateSpinner.setSelection(controller.delegate().ordinal(), false);
+        controller.configure(Delegate.CPU, models.isEmpty() ? null : models.get(0), Math.min(4, cores));
         threadsBar.setProgress(controller.threads() - 1);
         updateControls();
     }
@@ -264,7 +270,6 @@ public final class MainActivity extends Activity {
 
     private void updateControls() {
         threadsLabel.setText(getString(R.string.threads, controller.threads()));
-        threadsBar.setEnabled(controller.delegate() == Delegate.CPU); // GPU / NNAPI ignore the thread count
         String text = controller.note(Build.VERSION.SDK_INT);
         note.setText(text);
         note.setVisibility(text != null ? View.VISIBLE : View.GONE);
@@ -293,11 +298,6 @@ public final class MainActivity extends Activity {
             runOnUiThread(new Runnable() {
                 @Override
                 public void run() {
-                    // follow a fallback to the CPU; ignore a model that was replaced by a newer choice
-                    if (info.delegate == controller.delegate()
-                            && delegateSpinner.getSelectedItemPosition() != info.delegate.ordinal()) {
-                        delegateSpinner.setSelection(info.delegate.ordinal(), false);
-                    }
                     overlay.clear();
                     String text = getString(R.string.model_info, info.modelFile, info.delegate.label);
                     liveStatus.setText(text);
@@ -325,8 +325,6 @@ public final class MainActivity extends Activity {
                 @Override
                 public void run() {
                     Toast.makeText(MainActivity.this, message, Toast.LENGTH_LONG).show();
-                    // the selector moves back to the CPU now, even if the CPU model fails to load too
-                    delegateSpinner.setSelection(controller.delegate().ordinal(), false);
                     updateControls();
                 }
             });

@@ -2,6 +2,8 @@ package org.bisenetv2tf.demo;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,9 +17,10 @@ import org.bisenetv2tf.core.SegmentationPipeline;
 
 /**
  * The Activity's decisions, in plain Java so they run in a JVM test with a fake interpreter:
- * which model and delegate to load, falling back to the CPU when a delegate cannot start or
- * fails while running, live / photo mode, and back-pressure (at most one camera frame in
- * flight: a frame that arrives while the model runs is dropped, never queued).
+ * which model and delegate to load (the user's model choice, or the delegate's preferred
+ * model), falling back to the CPU when a delegate cannot start or fails while running, live /
+ * photo mode, and back-pressure (at most one camera frame in flight: a frame that arrives while
+ * the model runs is dropped, never queued).
  *
  * <p>Every model call runs on the one {@code worker} executor given to the constructor (the
  * GPU delegate must stay on the thread that created it). Listener callbacks come from that
@@ -141,6 +144,8 @@ public final class SegmentationController {
     private ModelInfo info;
 
     private volatile Delegate delegate = Delegate.CPU;
+    /** The chosen model file, or null for the delegate's preferred one ({@link ModelSelector}). */
+    private volatile String model;
     private volatile int threads = 1;
     private volatile boolean configured;
     private volatile boolean ready;
@@ -165,6 +170,11 @@ public final class SegmentationController {
         return threads;
     }
 
+    /** The chosen model file, or null when the delegate's preferred model is used. */
+    public String model() {
+        return model;
+    }
+
     public Mode mode() {
         return mode;
     }
@@ -178,14 +188,20 @@ public final class SegmentationController {
         return dropped.get();
     }
 
-    /**
-     * Chooses delegate and thread count (clamped to 1..cores); the interpreter is rebuilt on
-     * the worker. Returns false when nothing changed. Choosing another delegate clears an
-     * earlier fallback message.
-     */
+    /** {@link #configure(Delegate, String, int)} keeping the current model choice. */
     public boolean configure(Delegate newDelegate, int newThreads) {
+        return configure(newDelegate, model, newThreads);
+    }
+
+    /**
+     * Chooses delegate, model file (null: the delegate's preferred model) and thread count
+     * (clamped to 1..cores); the interpreter is rebuilt on the worker. Returns false when
+     * nothing changed. Choosing another delegate clears an earlier fallback message.
+     */
+    public boolean configure(Delegate newDelegate, String newModel, int newThreads) {
         int t = ModelSelector.clampThreads(newThreads, availableProcessors);
-        if (configured && newDelegate == delegate && t == threads) {
+        boolean sameModel = newModel == null ? model == null : newModel.equals(model);
+        if (configured && newDelegate == delegate && sameModel && t == threads) {
             return false;
         }
         if (newDelegate != delegate) {
@@ -193,6 +209,7 @@ public final class SegmentationController {
         }
         configured = true;
         delegate = newDelegate;
+        model = newModel;
         threads = t;
         ready = false;
         worker.execute(new Runnable() {
@@ -355,16 +372,23 @@ public final class SegmentationController {
     }
 
     private void open(Delegate d) throws Exception {
-        String model = ModelSelector.modelFor(d, files.list());
-        if (model == null) {
-            throw new IOException("no model with metadata in the app's assets (build with android_demo/build_apk.sh)");
+        List<String> listed = files.list();
+        String file = model;
+        if (file == null) {
+            file = ModelSelector.modelFor(d, listed);
+            if (file == null) {
+                throw new IOException(
+                        "no model with metadata in the app's assets (build with android_demo/build_apk.sh)");
+            }
+        } else if (!listed.contains(file) || !listed.contains(ModelSelector.metadataFor(file))) {
+            throw new IOException(file + " (with its .json) is not in the app's assets");
         }
-        ModelMetadata meta = ModelMetadata.parse(files.readText(ModelSelector.metadataFor(model)));
+        ModelMetadata meta = ModelMetadata.parse(files.readText(ModelSelector.metadataFor(file)));
         int t = threads;
-        engine = factory.open(model, meta, d, t);
+        engine = factory.open(file, meta, d, t);
         pipeline = new SegmentationPipeline(meta, MASK_ALPHA);
         liveStats.clear();
-        info = new ModelInfo(model, d, t, meta);
+        info = new ModelInfo(file, d, t, meta);
         current = info;
         ready = true;
         listener.onModelReady(info);
@@ -380,6 +404,38 @@ public final class SegmentationController {
             engine = null;
             e.close();
         }
+    }
+
+    /**
+     * The models among {@code files} that have their metadata beside them, in the order the CPU
+     * prefers them (INT8 QAT, INT8 PTQ, FP16, FP32): the choices the app offers.
+     */
+    public static List<String> modelsIn(Collection<String> files) {
+        List<String> rest = new ArrayList<>(files);
+        List<String> models = new ArrayList<>();
+        for (String m = ModelSelector.modelFor(Delegate.CPU, rest); m != null;
+                m = ModelSelector.modelFor(Delegate.CPU, rest)) {
+            models.add(m);
+            rest.remove(m);
+        }
+        return models;
+    }
+
+    /** A model file's label for the UI: {@code NAME_int8_qat.tflite -> "INT8 (QAT)"}, FP16, FP32. */
+    public static String modelLabel(String modelFile) {
+        if (modelFile.endsWith("_int8_qat.tflite")) {
+            return "INT8 (QAT)";
+        }
+        if (modelFile.endsWith("_int8_ptq.tflite")) {
+            return "INT8 (PTQ)";
+        }
+        if (modelFile.endsWith("_fp16.tflite")) {
+            return "FP16";
+        }
+        if (modelFile.endsWith("_fp32.tflite")) {
+            return "FP32";
+        }
+        return modelFile;
     }
 
     static String message(Throwable e) {

@@ -37,14 +37,14 @@ import org.robolectric.shadows.ShadowActivity;
 
 /**
  * The real MainActivity under Robolectric (framework classes of API 34 on the JVM, the APK's
- * own compiled resources): layout, controls, mode switch, the document picker, and what the
- * screen shows when the model cannot load (TFLite's JNI library is Android-only, so on the JVM
- * every delegate fails: GPU falls back to the CPU visibly, then the CPU fails with a message).
+ * own compiled resources and assets): layout, the model choice, mode switch, the document
+ * picker, and what the screen shows when the model cannot load (LiteRT's JNI library is
+ * Android-only, so on the JVM the real interpreter fails with a message).
  */
 @RunWith(RobolectricTestRunner.class)
 @Config(sdk = 34)
 public class MainActivityTest {
-    /** Stands in for TFLite: every pixel gets class {@code cls}; records what was opened. */
+    /** Stands in for LiteRT: every pixel gets class {@code cls}; records what was opened. */
     static final class FakeEngines implements SegmentationController.EngineFactory {
         final List<String> opened = new ArrayList<String>();
         final int cls;
@@ -91,37 +91,55 @@ public class MainActivityTest {
     }
 
     @Test
-    public void startsInLiveModeWithTheThreeDelegatesAndAsksForTheCamera() throws Exception {
+    public void startsInLiveModeWithTheShippedModelsOnTheCpuAndAsksForTheCamera() throws Exception {
         ActivityController<MainActivity> c = Robolectric.buildActivity(MainActivity.class).setup();
         MainActivity a = c.get();
         assertEquals(View.VISIBLE, a.findViewById(R.id.live_panel).getVisibility());
         assertEquals(View.GONE, a.findViewById(R.id.photo_panel).getVisibility());
-        Spinner delegates = (Spinner) a.findViewById(R.id.delegate);
-        assertEquals(3, delegates.getAdapter().getCount());
-        assertEquals("CPU (XNNPACK)", delegates.getAdapter().getItem(0));
-        assertEquals("GPU", delegates.getAdapter().getItem(1));
-        assertEquals("NNAPI", delegates.getAdapter().getItem(2)); // API 34: not deprecated yet
+        // the APK's models: INT8 QAT and FP16, no PTQ; no delegate choice
+        Spinner models = (Spinner) a.findViewById(R.id.model);
+        assertEquals(2, models.getAdapter().getCount());
+        assertEquals("INT8 (QAT)", models.getAdapter().getItem(0));
+        assertEquals("FP16", models.getAdapter().getItem(1));
+        assertEquals(0, models.getSelectedItemPosition());
+        TextView runtime = (TextView) a.findViewById(R.id.runtime_note);
+        assertEquals(View.VISIBLE, runtime.getVisibility());
+        String says = runtime.getText().toString();
+        assertTrue(says, says.contains("GPU and NNAPI are not in this build"));
         ShadowActivity.PermissionsRequest request = shadowOf(a).getLastRequestedPermission();
         assertNotNull(request);
         assertEquals(Manifest.permission.CAMERA, request.requestedPermissions[0]);
-        // no TFLite JNI library on the JVM: the load fails and the screen says so
+        // no LiteRT JNI library (libLiteRt.so) on the JVM: the load fails and the screen says so
         idleUntil(a, R.id.live_status, "Could not load the model");
+        assertTrue(((TextView) a.findViewById(R.id.live_status)).getText().toString().contains("LiteRt"));
         c.pause().stop().destroy();
     }
 
     @Test
-    public void aDelegateThatCannotStartFallsBackToTheCpuOnScreen() throws Exception {
+    public void choosingFp16RunsTheFp16ModelOnTheCpu() throws Exception {
+        FakeEngines engines = new FakeEngines(0);
+        MainActivity.engineFactoryForTests = engines;
         ActivityController<MainActivity> c = Robolectric.buildActivity(MainActivity.class).setup();
         MainActivity a = c.get();
-        idleUntil(a, R.id.live_status, "Could not load the model");
-        Spinner delegates = (Spinner) a.findViewById(R.id.delegate);
-        delegates.setSelection(1); // GPU
-        idleUntil(a, R.id.note, "GPU could not start");
-        idleUntil(a, R.id.note, "Running on the CPU instead.");
-        assertEquals(0, delegates.getSelectedItemPosition());
-        assertTrue(((TextView) a.findViewById(R.id.live_status)).getText().toString()
-                .contains("Could not load the model on the CPU either"));
+        idleUntil(a, R.id.live_status, "bisenetv2_int8_qat.tflite on CPU (XNNPACK)");
+        ((Spinner) a.findViewById(R.id.model)).setSelection(1);
+        idleUntil(a, R.id.live_status, "bisenetv2_fp16.tflite on CPU (XNNPACK)");
+        assertEquals("CPU:bisenetv2_fp16.tflite", engines.opened.get(engines.opened.size() - 1));
+        assertEquals(View.GONE, a.findViewById(R.id.note).getVisibility());
         c.pause().stop().destroy();
+    }
+
+    @Test
+    public void theLiteRtFactoryRefusesGpuAndNnapiAsNotInThisBuild() throws Exception {
+        for (Delegate d : new Delegate[] {Delegate.GPU, Delegate.NNAPI}) {
+            try {
+                new LiteRtEngineFactory(null).open("bisenetv2_fp16.tflite", null, d, 1);
+                throw new AssertionError(d + " opened");
+            } catch (UnsupportedOperationException e) {
+                assertEquals(d.label + " is not in this build: LiteRT from Maven Central runs on the CPU (XNNPACK)"
+                        + " only", e.getMessage());
+            }
+        }
     }
 
     @Test

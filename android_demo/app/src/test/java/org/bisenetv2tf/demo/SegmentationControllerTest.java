@@ -21,8 +21,8 @@ import org.junit.Before;
 import org.junit.Test;
 
 /**
- * The Activity's logic with a fake interpreter: delegate choice and fallback, mode switches,
- * frame dropping. The worker is a queue the test drains by hand, so "in flight" is explicit.
+ * The Activity's logic with a fake interpreter: model and delegate choice, fallback, mode
+ * switches, frame dropping. The worker is a queue the test drains by hand, so "in flight" is explicit.
  */
 public class SegmentationControllerTest {
     static final int H = 8;
@@ -192,6 +192,46 @@ public class SegmentationControllerTest {
         assertEquals("CPU:bisenetv2_int8_qat.tflite:2", factory.opened.get(1));
         assertTrue(c.configure(Delegate.CPU, 0));
         assertEquals(1, c.threads());
+    }
+
+    @Test
+    public void theChosenModelRunsOnTheCpuAndTheThreadSliderKeepsIt() {
+        assertTrue(c.configure(Delegate.CPU, "bisenetv2_fp16.tflite", 4));
+        worker.drain();
+        assertEquals(Arrays.asList("CPU:bisenetv2_fp16.tflite:4"), factory.opened);
+        assertEquals("bisenetv2_fp16.tflite", c.current().modelFile);
+        assertFalse("same choice: no reload", c.configure(Delegate.CPU, "bisenetv2_fp16.tflite", 4));
+        assertTrue(c.configure(Delegate.CPU, 2)); // the thread slider keeps the model
+        worker.drain();
+        assertEquals("CPU:bisenetv2_fp16.tflite:2", factory.opened.get(1));
+        assertTrue(c.configure(Delegate.CPU, "bisenetv2_int8_qat.tflite", 2));
+        worker.drain();
+        assertEquals("CPU:bisenetv2_int8_qat.tflite:2", factory.opened.get(2));
+        assertTrue("back to the delegate's preferred model", c.configure(Delegate.CPU, null, 2));
+        assertNull(c.model());
+    }
+
+    @Test
+    public void aChosenModelMissingFromTheAssetsIsAnError() {
+        c.configure(Delegate.CPU, "bisenetv2_int8_ptq.tflite", 4);
+        worker.drain();
+        assertTrue(factory.opened.isEmpty());
+        assertEquals(Arrays.asList("error Could not load the model: bisenetv2_int8_ptq.tflite (with its .json) is not"
+                + " in the app's assets"), events.log);
+    }
+
+    @Test
+    public void theModelChoicesAreTheModelsWithMetadataInCpuOrder() {
+        files.files.put("bisenetv2_int8_ptq.tflite", ""); // no .json: not offered
+        files.files.put("bisenetv2_fp32.tflite", "");
+        files.files.put("bisenetv2_fp32.json", meta("float32", "null"));
+        files.files.put("notes.txt", "");
+        assertEquals(Arrays.asList("bisenetv2_int8_qat.tflite", "bisenetv2_fp16.tflite", "bisenetv2_fp32.tflite"),
+                SegmentationController.modelsIn(files.list()));
+        assertEquals("INT8 (QAT)", SegmentationController.modelLabel("bisenetv2_int8_qat.tflite"));
+        assertEquals("INT8 (PTQ)", SegmentationController.modelLabel("bisenetv2_int8_ptq.tflite"));
+        assertEquals("FP16", SegmentationController.modelLabel("bisenetv2_fp16.tflite"));
+        assertEquals("x.tflite", SegmentationController.modelLabel("x.tflite"));
     }
 
     @Test
