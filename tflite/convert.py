@@ -33,7 +33,7 @@ import tf_keras as keras
 from ai_edge_litert.interpreter import Interpreter
 
 from bisenetv2_tf import cli, quiet_native_logs
-from bisenetv2_tf.data import datasets
+from bisenetv2_tf.data import datasets, protocols
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
 from bisenetv2_tf.preprocessing import CITYSCAPES
@@ -359,6 +359,9 @@ def parse_args(argv=None):
     cli.add_data(p, required=False, split="train", split_help="split used for calibration (default train)",
                  data_help="representative data for INT8 calibration and verification")
     p.add_argument("--class-file", help="classes.json when no --data-dir is given")
+    p.add_argument("--protocol", choices=tuple(protocols.PROTOCOLS),
+                   help="calibrate and verify on a protocol's training frames (never its held-out drive) "
+                        "instead of --split")
     cli.add_num_calibration(p, help="INT8 calibration images (default 100)")
     p.add_argument("--num-verify", type=int, default=8, help="images compared against Keras (default 8)")
     cli.add_threads(p)
@@ -393,7 +396,12 @@ def main(argv=None):
         model = check_segmentation_model(load_keras_model(args.model), args.model, hw, args.output)
         qat = (check_segmentation_model(load_keras_model(args.qat_model), args.qat_model, hw, args.output)
                if args.qat_model else None)
-        spec = datasets.load_spec(args.dataset, args.data_dir, args.split) if args.data_dir else None
+        if args.protocol and not args.data_dir:
+            raise ConversionError(f"--protocol {args.protocol} needs --data-dir")
+        if args.protocol:  # calibrate on the protocol's training frames, never on its held-out drive
+            spec = protocols.protocol_specs(args.protocol, args.dataset, args.data_dir)[0]
+        else:
+            spec = datasets.load_spec(args.dataset, args.data_dir, args.split) if args.data_dir else None
         names, colors, ignore = class_info(args, spec)
         name = check_name(args.name or model.name)
         onnx_path = os.path.join(args.out_dir, f"{name}.onnx")
