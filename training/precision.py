@@ -8,6 +8,7 @@ step was measured 11x slower than float32. So ``auto`` picks ``mixed_bfloat16`` 
 on such CPUs, and says why either way. (Never run on a GPU here: the GPU branch is
 tested with a faked device list only.)
 """
+from bisenetv2_tf import quiet_native_logs
 from bisenetv2_tf.runtime.cpu import cpu_flags  # noqa: F401  (also read as precision.cpu_flags)
 
 BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -20,7 +21,9 @@ def gpu_capabilities():
     import tensorflow as tf
 
     found = []
-    for device in tf.config.list_physical_devices("GPU"):
+    with quiet_native_logs():  # "failed call to cuInit" on machines without a GPU
+        devices = tf.config.list_physical_devices("GPU")
+    for device in devices:
         details = tf.config.experimental.get_device_details(device)
         found.append((details.get("device_name", device.name), tuple(details.get("compute_capability") or (0, 0))))
     return found

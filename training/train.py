@@ -84,6 +84,10 @@ def parse_args(argv=None):
     o.add_argument("--momentum", type=float, default=0.9)
     o.add_argument("--ohem-thresh", type=float, default=0.7)
     o.add_argument("--aux-weight", type=float, default=1.0, help="weight of each aux loss (0 disables)")
+    o.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="keep an exponential moving average of the weights (decay such as 0.999) and export "
+                        "it at the end of the run; validation during the run scores the raw weights "
+                        "(default 0: off)")
     o.add_argument("--aux-resolution", choices=("full", "own"), default="full",
                    help="score each aux head at the input size (full, as upstream; default) or at its own "
                         "resolution, 1/2 to 1/16 of it, against nearest-resized labels (own: a faster step)")
@@ -151,6 +155,7 @@ def check_numbers(parser, args):
     need(0 < args.ohem_thresh <= 1, "--ohem-thresh", "in (0, 1]")
     need(0 <= args.aux_weight and math.isfinite(args.aux_weight), "--aux-weight", "a finite number >= 0")
     need(0 <= args.color_jitter < 1, "--color-jitter", "in [0, 1)")
+    need(0 <= args.ema < 1, "--ema", "in [0, 1)")
     need(0 <= args.commit_state_every and math.isfinite(args.commit_state_every), "--commit-state-every",
          "a finite number >= 0")
 
@@ -251,7 +256,8 @@ def build_compiled(args, num_classes, ignore_index, total_steps, calibration=Non
         model = own_resolution_aux(model)
     lr = args.lr if args.lr is not None else 0.05 * args.batch_size / 16
     schedule = WarmupPoly(lr, total_steps, 0.9, args.warmup_steps)
-    optimizer = keras.optimizers.SGD(schedule, momentum=args.momentum, weight_decay=args.weight_decay)
+    optimizer = keras.optimizers.SGD(schedule, momentum=args.momentum, weight_decay=args.weight_decay,
+                                     use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
     # Decay conv kernels only, as upstream (no decay on BN scale/shift and biases).
     optimizer.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
     loss = OhemCrossEntropy(ignore_index, args.ohem_thresh, class_weights=class_weights)
@@ -289,11 +295,11 @@ def load_data(args):
 # Flags that define a run: resuming with another value of any of them is refused.
 RUN_FLAGS = ("model", "dataset", "train_split", "class_file", "crop", "scale_range", "batch_size", "epochs",
              "steps_per_epoch", "lr", "warmup_steps", "weight_decay", "momentum", "ohem_thresh", "aux_weight",
-             "seed", "qat", "init_weights", "qat_calibration", "class_weights", "protocol", "aux_resolution", "color_jitter")
+             "seed", "qat", "init_weights", "qat_calibration", "class_weights", "protocol", "aux_resolution", "color_jitter", "ema")
 
 # What a run state written before a flag existed meant by it.
 FLAG_DEFAULTS = {"class_weights": "none", "protocol": None, "aux_resolution": "full",
-                 "color_jitter": pipeline.AugmentConfig.brightness}
+                 "color_jitter": pipeline.AugmentConfig.brightness, "ema": 0.0}
 
 
 # Run-state keys whose command-line spelling is not the key with dashes.

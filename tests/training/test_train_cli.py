@@ -239,17 +239,22 @@ def test_drive_holdout_protocol_own_aux_and_jitter_are_run_flags(synthetic_dir, 
     data = _drive_named_copy(synthetic_dir, tmp_path / "drives")
     out = tmp_path / "holdout"
     cmd = _train_cmd(data, out, "--epochs", "1", "--protocol", "drive-holdout", "--aux-resolution", "own",
-                     "--color-jitter", "0.2")
+                     "--color-jitter", "0.2", "--ema", "0.9")
     run = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "training on 0016E5 10; validating on held-out drive 0006R0 2" in run.stdout
     assert "val_logits_miou" in run.stdout
     flags = json.loads((out / "state" / "state.json").read_text())["flags"]
-    assert (flags["protocol"], flags["aux_resolution"], flags["color_jitter"]) == ("drive-holdout", "own", 0.2)
+    assert (flags["protocol"], flags["aux_resolution"], flags["color_jitter"], flags["ema"]) == (
+        "drive-holdout", "own", 0.2, 0.9)
+    # the export is the moving average, not the last raw weights of checkpoints/last
+    last = keras.models.load_model(out / "checkpoints" / "last.keras", compile=False)
     model = keras.models.load_model(out / "model.keras", compile=False)
     assert len(model.outputs) == 1 and model.outputs[0].shape[1:3] == (None, None)
+    kernel = "head.conv_out.1"
+    assert not np.allclose(model.get_layer(kernel).get_weights()[0], last.get_layer(kernel).get_weights()[0])
 
-    plain = subprocess.run(cmd[:-6], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
+    plain = subprocess.run(cmd[:-8], cwd=REPO, env=ENV, capture_output=True, text=True, timeout=120)
     assert plain.returncode == 1 and "--protocol (run: drive-holdout, now: None)" in plain.stderr
     mixed = subprocess.run(cmd + ["--val-split", "train"], cwd=REPO, env=ENV, capture_output=True, text=True,
                            timeout=120)
