@@ -5,21 +5,49 @@ fusion module and ``BiSeNetOutput`` heads, in one flat functional graph of built
 Keras layers named after the PyTorch module paths (``cp.arm16.conv_atten``,
 ``sp.conv1.conv``, ``ffm.convblk.bn``, ``conv_out.conv_out``...).
 """
+import dataclasses
+
 import tf_keras as keras
 
 from bisenetv2_tf.layers import batch_norm, conv, conv_bn_relu
-from bisenetv2_tf.output_layers import OUTPUTS, check_input_shape, output_head
+from bisenetv2_tf.output_layers import assemble, check_build_args
 from bisenetv2_tf.names import BISENETV1
 from bisenetv2_tf.resnet18 import resnet18
 
-CONTEXT_CHANNELS = 128
-SPATIAL_CHANNELS = (64, 64, 64, 128)  # sp.conv1 (7x7 s2), conv2, conv3 (3x3 s2), conv_out (1x1)
-FUSION_CHANNELS = 256
-HEAD_MID_CHANNELS = 256
-AUX_MID_CHANNELS = 64
-# (output name, PyTorch module, endpoint it taps, up factor); CoinCheung's feat_out16
-# comes from ``conv_out16`` on the 1/8 context feature, feat_out32 from the 1/16 one.
-AUX_HEADS = (("aux16", "conv_out16", "feat_cp8", 8), ("aux32", "conv_out32", "feat_cp16", 16))
+
+@dataclasses.dataclass(frozen=True)
+class BiSeNetV1Spec:
+    """BiSeNet V1's widths and heads, as data (like ``model.BiSeNetV2Spec``).
+
+    ``aux_heads``: (output name, PyTorch module, endpoint it taps, up factor); CoinCheung's
+    feat_out16 comes from ``conv_out16`` on the 1/8 context feature, feat_out32 from the
+    1/16 one.
+    """
+
+    context_channels: int
+    spatial_channels: tuple  # sp.conv1 (7x7 s2), conv2, conv3 (3x3 s2), conv_out (1x1)
+    fusion_channels: int
+    head_mid_channels: int
+    aux_mid_channels: int
+    aux_heads: tuple
+
+    @property
+    def aux_modules(self):
+        """PyTorch module names of the aux heads (the Keras layer prefixes)."""
+        return tuple(head[1] for head in self.aux_heads)
+
+
+BISENETV1_SPEC = BiSeNetV1Spec(
+    context_channels=128,
+    spatial_channels=(64, 64, 64, 128),
+    fusion_channels=256,
+    head_mid_channels=256,
+    aux_mid_channels=64,
+    aux_heads=(("aux16", "conv_out16", "feat_cp8", 8), ("aux32", "conv_out32", "feat_cp16", 16)),
+)
+CONTEXT_CHANNELS = BISENETV1_SPEC.context_channels
+SPATIAL_CHANNELS = BISENETV1_SPEC.spatial_channels
+FUSION_CHANNELS = BISENETV1_SPEC.fusion_channels
 
 
 def channel_attention(x, conv_name, bn_name, prefix):
@@ -37,7 +65,7 @@ def attention_refinement(x, filters=CONTEXT_CHANNELS, prefix=None):
     return keras.layers.Multiply(name=f"{prefix}.mul")([feat, atten])
 
 
-def context_path(x, prefix="cp"):
+def context_path(x, channels=CONTEXT_CHANNELS, prefix="cp"):
     """(N,H,W,3) -> dict: ResNet endpoints ``feat8/16/32`` plus ``feat_cp8``
     (N,H/8,W/8,128) and ``feat_cp16`` (N,H/16,W/16,128).
 
@@ -46,17 +74,17 @@ def context_path(x, prefix="cp"):
     """
     feats = resnet18(x, prefix=f"{prefix}.resnet")
     avg = keras.layers.GlobalAveragePooling2D(keepdims=True, name=f"{prefix}.avg")(feats["feat32"])
-    avg = conv_bn_relu(avg, CONTEXT_CHANNELS, 1, 1, prefix=f"{prefix}.conv_avg")
+    avg = conv_bn_relu(avg, channels, 1, 1, prefix=f"{prefix}.conv_avg")
 
-    feat32 = attention_refinement(feats["feat32"], prefix=f"{prefix}.arm32")
+    feat32 = attention_refinement(feats["feat32"], channels, prefix=f"{prefix}.arm32")
     feat32 = keras.layers.Add(name=f"{prefix}.add32")([feat32, avg])  # broadcast over H, W
     feat32 = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{prefix}.up32")(feat32)
-    feats["feat_cp16"] = conv_bn_relu(feat32, CONTEXT_CHANNELS, 3, 1, prefix=f"{prefix}.conv_head32")
+    feats["feat_cp16"] = conv_bn_relu(feat32, channels, 3, 1, prefix=f"{prefix}.conv_head32")
 
-    feat16 = attention_refinement(feats["feat16"], prefix=f"{prefix}.arm16")
+    feat16 = attention_refinement(feats["feat16"], channels, prefix=f"{prefix}.arm16")
     feat16 = keras.layers.Add(name=f"{prefix}.add16")([feat16, feats["feat_cp16"]])
     feat16 = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{prefix}.up16")(feat16)
-    feats["feat_cp8"] = conv_bn_relu(feat16, CONTEXT_CHANNELS, 3, 1, prefix=f"{prefix}.conv_head16")
+    feats["feat_cp8"] = conv_bn_relu(feat16, channels, 3, 1, prefix=f"{prefix}.conv_head16")
     return feats
 
 
@@ -100,6 +128,7 @@ def bisenetv1(
     output="logits",
     batch_size=None,
     name=None,
+    spec=BISENETV1_SPEC,
 ):
     """Build BiSeNet V1 (ResNet-18) as one flat functional model of built-in Keras layers.
 
@@ -116,21 +145,14 @@ def bisenetv1(
 
     Input is an RGB image normalized as in the pipeline (``(x/255 - mean) / std``).
     """
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
-    check_input_shape(input_shape)
-
+    check_build_args(num_classes, input_shape, output)
     image = keras.Input(shape=tuple(input_shape), batch_size=batch_size, name="image")
-    feats = context_path(image)
-    feat_sp = spatial_path(image)
-    feat_fuse = feature_fusion(feat_sp, feats["feat_cp8"])
-    logits = bisenet_output(feat_fuse, num_classes, HEAD_MID_CHANNELS, 8, "conv_out", "logits")
-    outputs = [output_head(logits, output)]
+    feats = context_path(image, spec.context_channels)
+    feat_sp = spatial_path(image, spec.spatial_channels)
+    feat_fuse = feature_fusion(feat_sp, feats["feat_cp8"], spec.fusion_channels)
+    logits = bisenet_output(feat_fuse, num_classes, spec.head_mid_channels, 8, "conv_out", "logits")
+    aux = None
     if aux_heads:
-        for head_name, module, endpoint, up in AUX_HEADS:
-            outputs.append(
-                bisenet_output(feats[endpoint], num_classes, AUX_MID_CHANNELS, up, module, head_name)
-            )
-    return keras.Model(image, outputs if aux_heads else outputs[0], name=name or BISENETV1.keras_name)
+        aux = [bisenet_output(feats[endpoint], num_classes, spec.aux_mid_channels, up, module, head_name)
+               for head_name, module, endpoint, up in spec.aux_heads]
+    return assemble(image, logits, aux, output, name or BISENETV1.keras_name)

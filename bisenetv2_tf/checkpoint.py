@@ -10,15 +10,12 @@ import os
 import numpy as np
 import tf_keras as keras
 
-from bisenetv2_tf.bisenetv1 import AUX_HEADS as V1_AUX_HEADS
-from bisenetv2_tf.model import BISENETV2_SPEC
+from bisenetv2_tf.architectures import AUX_PREFIXES
 
 # Training-only heads that an inference model may ignore (PyTorch loads them with
-# strict=False in tools/demo.py). Anything else unexpected is an error. Their PyTorch
-# module names are the Keras layer prefixes, read from the architectures' head tables:
-# V2 aux2 ... aux5_4, V1 conv_out16 and conv_out32.
-AUX_PREFIXES = (tuple(f"{name}." for name, _endpoint, _up in BISENETV2_SPEC.aux_heads)
-                + tuple(f"{module}." for _name, module, _endpoint, _up in V1_AUX_HEADS))
+# strict=False in tools/demo.py): AUX_PREFIXES, their PyTorch module names, read from the
+# registry's head tables (V2 aux2 ... aux5_4, V1 conv_out16 and conv_out32). Anything
+# else unexpected is an error.
 IGNORED_SUFFIXES = (".num_batches_tracked",)
 
 

@@ -11,7 +11,7 @@ from bisenetv2_tf.aggregation import bilateral_guided_aggregation
 from bisenetv2_tf.detail_branch import detail_branch
 from bisenetv2_tf.heads import segment_head
 from bisenetv2_tf.names import BISENETV2, BISENETV2_L
-from bisenetv2_tf.output_layers import OUTPUTS, check_input_shape, output_head
+from bisenetv2_tf.output_layers import OUTPUTS, assemble, check_build_args, output_head
 from bisenetv2_tf.semantic_branch import semantic_branch
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +32,11 @@ class BiSeNetV2Spec:
     head_mid_channels: int
     aux_mid_channels: int
     aux_heads: tuple
+
+    @property
+    def aux_modules(self):
+        """PyTorch module names of the aux heads (the Keras layer prefixes)."""
+        return tuple(head[0] for head in self.aux_heads)
 
 
 BISENETV2_SPEC = BiSeNetV2Spec(
@@ -60,6 +65,9 @@ BISENETV2_L_SPEC = BiSeNetV2Spec(
 )
 
 VARIANTS = {BISENETV2.variant: BISENETV2_SPEC, BISENETV2_L.variant: BISENETV2_L_SPEC}
+# the Keras model name of each spec (a spec of one's own is named "bisenetv2_custom" unless
+# ``name`` is given: never mistaken for a shipped variant)
+KERAS_NAMES = {BISENETV2_SPEC: BISENETV2.keras_name, BISENETV2_L_SPEC: BISENETV2_L.keras_name}
 
 
 def bisenetv2(
@@ -89,11 +97,7 @@ def bisenetv2(
     if isinstance(variant, str) and variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}")
     config = VARIANTS[variant] if isinstance(variant, str) else variant
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
-    check_input_shape(input_shape)
+    check_build_args(num_classes, input_shape, output)
 
     image = keras.Input(shape=tuple(input_shape), batch_size=batch_size, name="image")
     feat_d = detail_branch(image, config.detail_stages)
@@ -102,17 +106,12 @@ def bisenetv2(
     logits = segment_head(
         feat_head, num_classes, config.head_mid_channels, 8, aux=False, prefix="head", output_name="logits"
     )
-    outputs = [output_head(logits, output)]
+    aux = None
     if aux_heads:
-        for head_name, endpoint, up in config.aux_heads:
-            outputs.append(
-                segment_head(
-                    feats[endpoint], num_classes, config.aux_mid_channels, up, aux=True,
-                    prefix=head_name, output_name=head_name,
-                )
-            )
-    default_name = BISENETV2_L.keras_name if config == BISENETV2_L_SPEC else BISENETV2.keras_name
-    return keras.Model(image, outputs if aux_heads else outputs[0], name=name or default_name)
+        aux = [segment_head(feats[endpoint], num_classes, config.aux_mid_channels, up, aux=True, prefix=head_name,
+                            output_name=head_name)
+               for head_name, endpoint, up in config.aux_heads]
+    return assemble(image, logits, aux, output, name or KERAS_NAMES.get(config, "bisenetv2_custom"))
 
 
 def to_inference(model, output="logits"):

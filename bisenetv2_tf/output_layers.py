@@ -18,6 +18,24 @@ def check_input_shape(input_shape):
             )
 
 
+def check_build_args(num_classes, input_shape, output):
+    """ValueError for a bad class count, input shape or output kind (every builder's checks)."""
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+    check_input_shape(input_shape)
+
+
+def assemble(image, logits, aux_logits, output, name):
+    """The model every architecture returns: the main ``output`` head over ``logits``, then
+    the aux logits (training model) when ``aux_logits`` is not None; one output otherwise."""
+    outputs = [output_head(logits, output)]
+    if aux_logits is None:
+        return keras.Model(image, outputs[0], name=name)
+    return keras.Model(image, outputs + list(aux_logits), name=name)
+
+
 def output_head(logits, output):
     """(N,H,W,K) logits -> themselves, softmax ``probs`` (float32) or the ``argmax``
     class map (N,H,W) int32."""

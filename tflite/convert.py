@@ -32,13 +32,13 @@ import tf_keras as keras
 
 from ai_edge_litert.interpreter import Interpreter
 
-from bisenetv2_tf import cli, quiet_native_logs
+from bisenetv2_tf import architectures, cli, quiet_native_logs
 from bisenetv2_tf.data import datasets, protocols
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.fileio import OutputPathError, atomic_write, check_writable_dir
 from bisenetv2_tf.preprocessing import CITYSCAPES
 from bisenetv2_tf.qat import quantize_scope
-from bisenetv2_tf.runtime import metadata
+from bisenetv2_tf.runtime import metadata, model_info
 from bisenetv2_tf.runtime.litert import interpreter, op_histogram, run_tflite
 from bisenetv2_tf.runtime.predictors import InferenceError, check_keras_model, keras_single_output, onnx_session
 from tflite import edgetpu
@@ -253,6 +253,16 @@ def export_onnx(model, hw, path, check_images, opset=17):
             "argmax_agreement_pct": check["argmax_agreement_pct"]}
 
 
+def model_name_of(model):
+    """The architecture name (``bisenetv2``, ``bisenetv2-l``, ``bisenetv1``) of a built or
+    loaded model, from its Keras name through the registry; the Keras name itself for a
+    model this project did not build."""
+    try:
+        return architectures.get(model.name).name
+    except ValueError:
+        return model.name
+
+
 def edgetpu_profile(tflite_path, log=print):
     """Print the Edge TPU op report for a full-integer model and run the compiler if present."""
     with open(tflite_path, "rb") as f:
@@ -410,7 +420,7 @@ def main(argv=None):
         outputs += [onnx_path] if args.onnx else []
         cli.check_outputs(outputs, [("the --model", args.model), ("the --qat-model", args.qat_model),
                                     ("the --class-file", args.class_file)], f"--out-dir {args.out_dir}")
-        model_name = name.split("_")[0]
+        model_name = model_name_of(model)
         results = convert_all(model, args.precision, hw, args.out_dir, name, spec, names, colors, ignore, qat,
                               args.io_dtype, args.num_calibration, args.num_verify, model_name, args.output,
                               threads=args.threads)
@@ -418,6 +428,8 @@ def main(argv=None):
             check = calibration_images(spec, hw, 2) if spec else [
                 np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)]
             onnx = export_onnx(model, hw, onnx_path, check)
+            model_info.embed(onnx_path, model_info.ModelInfo(tuple(names), tuple(map(tuple, colors)), ignore,
+                                                             model=model_name, source="embedded"))
             print(f"onnx      {onnx['path']} {onnx['bytes'] / 1e6:.2f} MB: max |err| {onnx['max_abs_error']:.2e}, "
                   f"argmax agreement {onnx['argmax_agreement_pct']:.2f}% (onnxruntime)")
         if args.edgetpu:
