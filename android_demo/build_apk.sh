@@ -480,15 +480,18 @@ junit_suite() { # label, name, compile classpath, run classpath, java options, t
     fi
 }
 
-# app/src/test/java: plain JUnit tests (the controller with a fake interpreter) and
-# Robolectric tests (files that import org.robolectric: the real MainActivity).
+# app/src/test/java: plain JUnit tests (the controllers with a fake interpreter and a fake
+# camera) and Robolectric tests (files that import org.robolectric: the real MainActivity).
+# The plain tests compile against the app's sources that use no Android class
+# (SegmentationController, CameraController) and the core.
 JUNIT_CP="/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"
 mapfile -t plain_tests < <(grep -rL 'org\.robolectric' "$APP_TEST_JAVA" --include='*.java' | sort)
 mapfile -t robolectric_tests < <(grep -rl 'org\.robolectric' "$APP_TEST_JAVA" --include='*.java' | sort)
+mapfile -t plain_app < <(grep -rL '^import android\.' "$APP_JAVA" --include='*.java' | sort)
 
-step "controller tests (JUnit on the JVM, fake interpreter)"
+step "controller tests (JUnit on the JVM: fake interpreter, fake camera)"
 junit_suite "controller tests" junit-controller "$JUNIT_CP" "$JUNIT_CP" "" "${plain_tests[@]}" \
-    "$APP_JAVA/${PACKAGE//.//}/SegmentationController.java" $(find "$CORE_JAVA" -name '*.java')
+    "${plain_app[@]}" $(find "$CORE_JAVA" -name '*.java')
 
 step "Activity tests (Robolectric $ROBOLECTRIC offline, API $ROBOLECTRIC_SDK, the APK's resources)"
 robolectric_classpath() { # -> $BUILD/robolectric/classpath.txt, everything fetched from Maven Central

@@ -2,79 +2,134 @@ package org.bisenetv2tf.demo;
 
 import android.app.Activity;
 import android.content.Context;
-import android.graphics.ImageFormat;
 import android.graphics.Matrix;
 import android.graphics.RectF;
 import android.graphics.SurfaceTexture;
-import android.hardware.camera2.CameraAccessException;
-import android.hardware.camera2.CameraCaptureSession;
-import android.hardware.camera2.CameraCharacteristics;
-import android.hardware.camera2.CameraDevice;
 import android.hardware.camera2.CameraManager;
-import android.hardware.camera2.CaptureRequest;
-import android.hardware.camera2.params.StreamConfigurationMap;
+import android.hardware.display.DisplayManager;
 import android.media.Image;
 import android.media.ImageReader;
 import android.os.Handler;
 import android.os.HandlerThread;
 import android.util.Log;
-import android.util.Size;
-import android.view.Surface;
 import android.view.TextureView;
-import java.util.Arrays;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import org.bisenetv2tf.core.FrameOrientation;
 import org.bisenetv2tf.core.ViewGeometry;
-import org.bisenetv2tf.core.YuvConverter;
 
 /**
- * The live camera on camera2: a {@link TextureView} preview and an {@link ImageReader}
- * (YUV_420_888, 4:3, about 640x480) whose frames go to the controller. Back-pressure: the
- * reader keeps at most two images and {@code acquireLatestImage} drops older ones; a frame is
- * converted only when {@link SegmentationController#tryBeginFrame} accepts it (no frame in
- * flight), otherwise it is released at once. Frames are never queued.
+ * The live camera: camera2 ({@link Camera2Hardware}) driven by {@link CameraController} on
+ * its own thread, a {@link TextureView} preview, and the frames handed to the controller.
  *
- * <p>The preview is shown fit-centred (the whole frame the model sees is visible), and the
- * frame's rotation to upright is {@code sensorOrientation - displayRotation} for the back camera,
- * so the mask lines up with the preview (see {@link OverlayView}).
+ * <p>Every camera call and callback runs on the camera thread; the UI thread only posts to
+ * it (no waits, no locks). Back-pressure: the reader keeps at most two images and
+ * {@code acquireLatestImage} drops older ones; a frame is converted only when
+ * {@link SegmentationController#acquireFrame} lends a slot (one frame runs while the next is
+ * prepared here), otherwise it is released at once. Frames are never queued.
+ *
+ * <p>The preview is shown fit-centred (the whole frame the model sees is visible) and upright
+ * on any display rotation; the frame's rotation to upright comes from
+ * {@link FrameOrientation} (the front camera's mask is drawn mirrored, like its preview), so the
+ * mask lines up with the preview (see {@link OverlayView}).
  */
 final class CameraSource {
     private static final String TAG = "CameraSource";
-    private static final int TARGET_WIDTH = 640;
-    private static final int TARGET_HEIGHT = 480;
 
-    interface ErrorCallback {
-        void onCameraError(String message);
+    /** What the camera tells the screen; called on the UI thread. */
+    interface Ui {
+        void onCameraMessage(String message);
+
+        /** Frames flow from {@code camera}; the mask of its frames is drawn mirrored when {@code mirrored}. */
+        void onStreaming(CameraController.CameraInfo camera, boolean mirrored);
+
+        void onStopped();
+
+        void onPermissionNeeded();
     }
 
     private final Activity activity;
     private final TextureView preview;
-    private final SegmentationController controller;
-    private final ErrorCallback errors;
+    private final SegmentationController segmentation;
+    private final Ui ui;
+    private final HandlerThread thread;
+    private final Handler handler;
+    private final CameraManager manager;
+    private final Camera2Hardware hardware;
+    private final CameraController controller;
+    private final CameraManager.AvailabilityCallback availability;
+    private final DisplayManager.DisplayListener displayListener;
+    /** Display rotation in degrees, kept by the UI thread, read per frame by the camera thread. */
+    private volatile int displayRotation;
+    /** The camera streaming now (camera thread). */
+    private CameraController.CameraInfo streaming;
+    private volatile CameraController.CameraInfo shown;
+    private boolean released;
 
-    /** Held from openCamera until its callback, and while closing: open and close never overlap. */
-    private final Semaphore openClose = new Semaphore(1);
-    private HandlerThread thread;
-    private volatile boolean opening;
-    private Handler handler;
-    private volatile CameraDevice device;
-    private volatile CameraCaptureSession session;
-    private ImageReader reader;
-    private Size size;
-    private int sensorOrientation;
-    private boolean frontFacing;
-    /** The accepted frame's pixels; reused only after the controller finished with it. */
-    private int[] argb;
-
-    CameraSource(Activity activity, TextureView preview, SegmentationController controller, ErrorCallback errors) {
+    CameraSource(Activity activity, TextureView preview, SegmentationController segmentation, final Ui ui) {
         this.activity = activity;
         this.preview = preview;
-        this.controller = controller;
-        this.errors = errors;
+        this.segmentation = segmentation;
+        this.ui = ui;
+        thread = new HandlerThread("camera");
+        thread.start();
+        handler = new Handler(thread.getLooper());
+        manager = (CameraManager) activity.getSystemService(Context.CAMERA_SERVICE);
+        hardware = new Camera2Hardware(manager, handler, new ImageReader.OnImageAvailableListener() {
+            @Override
+            public void onImageAvailable(ImageReader r) {
+                onFrame(r);
+            }
+        });
+        controller = new CameraController(hardware, new ControllerListener(), new CameraController.Scheduler() {
+            @Override
+            public Object schedule(Runnable task, long delayMs) {
+                handler.postDelayed(task, delayMs);
+                return task;
+            }
+
+            @Override
+            public void cancel(Object handle) {
+                handler.removeCallbacks((Runnable) handle);
+            }
+        });
+        hardware.setController(controller);
+        availability = new CameraManager.AvailabilityCallback() {
+            @Override
+            public void onCameraAvailable(String cameraId) {
+                controller.onCameraAvailable(cameraId); // on the camera thread (registered with its handler)
+            }
+        };
+        manager.registerAvailabilityCallback(availability, handler);
+        // a 180-degree turn changes the rotation without a configuration change: listen to the display
+        displayListener = new DisplayManager.DisplayListener() {
+            @Override
+            public void onDisplayAdded(int displayId) {
+            }
+
+            @Override
+            public void onDisplayRemoved(int displayId) {
+            }
+
+            @Override
+            public void onDisplayChanged(int displayId) {
+                displayChanged();
+            }
+        };
+        DisplayManager displays = (DisplayManager) activity.getSystemService(Context.DISPLAY_SERVICE);
+        if (displays != null) {
+            displays.registerDisplayListener(displayListener, null);
+        }
+        displayRotation = currentDisplayRotation();
+
         preview.setSurfaceTextureListener(new TextureView.SurfaceTextureListener() {
             @Override
-            public void onSurfaceTextureAvailable(SurfaceTexture surface, int width, int height) {
-                open(); // when started; the surface comes back each time the live panel is shown
+            public void onSurfaceTextureAvailable(final SurfaceTexture surface, int width, int height) {
+                post(new Runnable() {
+                    @Override
+                    public void run() {
+                        hardware.setSurfaceTexture(surface);
+                        controller.setSurface(true);
+                    }
+                });
             }
 
             @Override
@@ -83,8 +138,20 @@ final class CameraSource {
             }
 
             @Override
-            public boolean onSurfaceTextureDestroyed(SurfaceTexture surface) {
-                return true;
+            public boolean onSurfaceTextureDestroyed(final SurfaceTexture surface) {
+                if (released) {
+                    return true; // the camera is closed: the view may release it
+                }
+                // released on the camera thread once the session no longer draws into it
+                post(new Runnable() {
+                    @Override
+                    public void run() {
+                        controller.setSurface(false);
+                        hardware.setSurfaceTexture(null);
+                        surface.release();
+                    }
+                });
+                return false;
             }
 
             @Override
@@ -93,225 +160,119 @@ final class CameraSource {
         });
     }
 
-    /** Opens the camera now or once the preview surface exists (main thread). */
-    void start() {
-        if (thread != null) {
-            return;
-        }
-        thread = new HandlerThread("camera");
-        thread.start();
-        handler = new Handler(thread.getLooper());
-        if (preview.isAvailable()) {
-            open();
+    private void post(Runnable r) {
+        if (!released) {
+            handler.post(r);
         }
     }
 
-    /** Closes the camera (main thread). */
-    void stop() {
-        try {
-            if (!openClose.tryAcquire(3, TimeUnit.SECONDS)) {
-                Log.w(TAG, "camera still opening; closing anyway");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        opening = false;
-        if (session != null) {
-            session.close();
-            session = null;
-        }
-        if (device != null) {
-            device.close();
-            device = null;
-        }
-        openClose.release();
-        if (thread != null) {
-            // let a frame being converted on the camera thread finish before its reader goes
-            thread.quitSafely();
-            try {
-                thread.join(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            thread = null;
-            handler = null;
-        }
-        if (reader != null) {
-            reader.close();
-            reader = null;
-        }
-    }
-
-    private void open() {
-        if (thread == null || device != null || opening) {
-            return;
-        }
-        CameraManager manager = (CameraManager) activity.getSystemService(Context.CAMERA_SERVICE);
-        try {
-            String id = pickCamera(manager);
-            if (id == null) {
-                errors.onCameraError("This device has no camera");
-                return;
-            }
-            CameraCharacteristics ch = manager.getCameraCharacteristics(id);
-            StreamConfigurationMap map = ch.get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP);
-            Integer orientation = ch.get(CameraCharacteristics.SENSOR_ORIENTATION);
-            Integer facing = ch.get(CameraCharacteristics.LENS_FACING);
-            sensorOrientation = orientation == null ? 0 : orientation;
-            frontFacing = facing != null && facing == CameraCharacteristics.LENS_FACING_FRONT;
-            Size[] yuv = map == null ? null : map.getOutputSizes(ImageFormat.YUV_420_888);
-            Size[] previewSizes = map == null ? null : map.getOutputSizes(SurfaceTexture.class);
-            if (yuv == null || yuv.length == 0 || previewSizes == null) {
-                errors.onCameraError("The camera offers no YUV_420_888 output");
-                return;
-            }
-            size = chooseSize(yuv, previewSizes);
-            reader = ImageReader.newInstance(size.getWidth(), size.getHeight(), ImageFormat.YUV_420_888, 2);
-            reader.setOnImageAvailableListener(new ImageReader.OnImageAvailableListener() {
-                @Override
-                public void onImageAvailable(ImageReader r) {
-                    onFrame(r);
+    /** onResume / onPause (UI thread; returns at once). */
+    void setResumed(final boolean resumed, final boolean permission) {
+        displayRotation = currentDisplayRotation();
+        post(new Runnable() {
+            @Override
+            public void run() {
+                if (resumed) {
+                    controller.setPermission(permission);
                 }
-            }, handler);
-            updateTransform();
-            if (!openClose.tryAcquire(3, TimeUnit.SECONDS)) {
-                errors.onCameraError("Camera busy");
-                return;
+                controller.setResumed(resumed);
             }
-            opening = true;
-            manager.openCamera(id, new CameraDevice.StateCallback() {
-                @Override
-                public void onOpened(CameraDevice camera) {
-                    opening = false;
-                    device = camera;
-                    openClose.release();
-                    startSession();
-                }
-
-                @Override
-                public void onDisconnected(CameraDevice camera) {
-                    opening = false;
-                    camera.close();
-                    device = null;
-                    openClose.release();
-                }
-
-                @Override
-                public void onError(CameraDevice camera, int error) {
-                    opening = false;
-                    camera.close();
-                    device = null;
-                    openClose.release();
-                    errors.onCameraError("Camera error " + error);
-                }
-            }, handler);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (CameraAccessException | SecurityException | IllegalArgumentException e) {
-            if (opening) {
-                opening = false;
-                openClose.release();
-            }
-            Log.e(TAG, "camera unavailable", e);
-            errors.onCameraError("Camera unavailable: " + e.getMessage());
-        }
+        });
     }
 
-    private static String pickCamera(CameraManager manager) throws CameraAccessException {
-        String[] ids = manager.getCameraIdList();
-        for (String id : ids) {
-            Integer facing = manager.getCameraCharacteristics(id).get(CameraCharacteristics.LENS_FACING);
-            if (facing != null && facing == CameraCharacteristics.LENS_FACING_BACK) {
-                return id;
+    /** Live mode (true) or photo mode (UI thread). */
+    void setLive(final boolean live) {
+        post(new Runnable() {
+            @Override
+            public void run() {
+                controller.setLive(live);
             }
-        }
-        return ids.length > 0 ? ids[0] : null;
+        });
     }
 
-    /** A 4:3 size offered for both outputs, closest in area to 640x480 (any shared size otherwise). */
-    static Size chooseSize(Size[] yuv, Size[] previewSizes) {
-        Size best = null;
-        long bestScore = Long.MAX_VALUE;
-        long target = (long) TARGET_WIDTH * TARGET_HEIGHT;
-        for (Size s : yuv) {
-            if (!Arrays.asList(previewSizes).contains(s)) {
-                continue;
+    /** The answer to the permission request (UI thread). */
+    void onPermissionResult(final boolean granted) {
+        post(new Runnable() {
+            @Override
+            public void run() {
+                controller.onPermissionResult(granted);
             }
-            boolean fourByThree = s.getWidth() * 3 == s.getHeight() * 4;
-            long score = Math.abs((long) s.getWidth() * s.getHeight() - target) + (fourByThree ? 0 : 1L << 40);
-            if (score < bestScore) {
-                bestScore = score;
-                best = s;
-            }
-        }
-        return best != null ? best : yuv[0];
+        });
     }
 
-    private void startSession() {
-        SurfaceTexture texture = preview.getSurfaceTexture();
-        if (texture == null || device == null) {
-            return;
-        }
-        texture.setDefaultBufferSize(size.getWidth(), size.getHeight());
-        final Surface previewSurface = new Surface(texture);
-        final Surface readerSurface = reader.getSurface();
-        try {
-            device.createCaptureSession(Arrays.asList(previewSurface, readerSurface),
-                    new CameraCaptureSession.StateCallback() {
-                        @Override
-                        public void onConfigured(CameraCaptureSession s) {
-                            if (device == null) {
-                                return;
-                            }
-                            session = s;
-                            try {
-                                CaptureRequest.Builder b = device.createCaptureRequest(CameraDevice.TEMPLATE_PREVIEW);
-                                b.addTarget(previewSurface);
-                                b.addTarget(readerSurface);
-                                b.set(CaptureRequest.CONTROL_AF_MODE, CaptureRequest.CONTROL_AF_MODE_CONTINUOUS_VIDEO);
-                                s.setRepeatingRequest(b.build(), null, handler);
-                            } catch (CameraAccessException | IllegalStateException e) {
-                                errors.onCameraError("Camera preview failed: " + e.getMessage());
-                            }
-                        }
-
-                        @Override
-                        public void onConfigureFailed(CameraCaptureSession s) {
-                            errors.onCameraError("Camera session could not be configured");
-                        }
-                    }, handler);
-        } catch (CameraAccessException | IllegalStateException e) {
-            errors.onCameraError("Camera session failed: " + e.getMessage());
-        }
+    /** Back <-> front (UI thread). */
+    void switchLens() {
+        post(new Runnable() {
+            @Override
+            public void run() {
+                controller.setFacing(controller.facing() == CameraController.Facing.BACK
+                        ? CameraController.Facing.FRONT : CameraController.Facing.BACK);
+            }
+        });
     }
 
-    /** Camera thread: drop or convert and hand over. */
+    /** onDestroy: closes the camera and ends the camera thread (UI thread; does not wait). */
+    void release() {
+        DisplayManager displays = (DisplayManager) activity.getSystemService(Context.DISPLAY_SERVICE);
+        if (displays != null) {
+            displays.unregisterDisplayListener(displayListener);
+        }
+        manager.unregisterAvailabilityCallback(availability);
+        post(new Runnable() {
+            @Override
+            public void run() {
+                controller.setResumed(false);
+                hardware.close();
+            }
+        });
+        released = true;
+        thread.quitSafely(); // runs what was posted, then ends
+    }
+
+    /** The display turned (UI thread): new frame rotation and preview transform. */
+    void displayChanged() {
+        int r = currentDisplayRotation();
+        if (r != displayRotation) {
+            displayRotation = r;
+        }
+        updateTransform();
+    }
+
+    private int currentDisplayRotation() {
+        return FrameOrientation.displayDegrees(activity.getWindowManager().getDefaultDisplay().getRotation());
+    }
+
+    /** Camera thread: drop, or convert into a slot and hand over. */
     private void onFrame(ImageReader r) {
         Image image = r.acquireLatestImage();
         if (image == null) {
             return;
         }
         try {
-            if (!controller.tryBeginFrame()) {
-                return; // dropped: a frame is in flight (or photo mode / model loading)
+            CameraController.CameraInfo cam = streaming;
+            if (cam == null) {
+                return;
+            }
+            SegmentationController.FrameSlot slot = segmentation.acquireFrame();
+            if (slot == null) {
+                return; // dropped: both slots busy (or photo mode / model loading)
             }
             boolean submitted = false;
             try {
-                int w = image.getWidth();
-                int h = image.getHeight();
-                if (argb == null || argb.length != w * h) {
-                    argb = new int[w * h];
-                }
                 Image.Plane[] p = image.getPlanes();
-                YuvConverter.toArgb(p[0].getBuffer(), p[0].getRowStride(), p[0].getPixelStride(),
-                        p[1].getBuffer(), p[2].getBuffer(), p[1].getRowStride(), p[1].getPixelStride(), w, h, argb);
-                controller.submitFrame(argb, w, h, frameRotation());
+                boolean front = cam.isFront();
+                slot.fillYuv(p[0].getBuffer(), p[0].getRowStride(), p[0].getPixelStride(),
+                        p[1].getBuffer(), p[2].getBuffer(), p[1].getRowStride(), p[1].getPixelStride(),
+                        image.getWidth(), image.getHeight(),
+                        FrameOrientation.rotation(cam.sensorOrientation, displayRotation, front),
+                        FrameOrientation.mirrored(front));
+                segmentation.submit(slot);
                 submitted = true;
-            } catch (IllegalStateException e) {
-                Log.w(TAG, "camera image gone while converting", e); // the camera is closing
+            } catch (Throwable e) { // the image closed under us, or no memory: drop this frame, keep the thread
+                Log.w(TAG, "frame dropped: " + e);
             } finally {
                 if (!submitted) {
-                    controller.cancelFrame();
+                    segmentation.cancel(slot);
                 }
             }
         } finally {
@@ -319,67 +280,91 @@ final class CameraSource {
         }
     }
 
-    private int displayRotationDegrees() {
-        switch (activity.getWindowManager().getDefaultDisplay().getRotation()) {
-            case Surface.ROTATION_90: return 90;
-            case Surface.ROTATION_180: return 180;
-            case Surface.ROTATION_270: return 270;
-            default: return 0;
-        }
-    }
-
-    /** Clockwise rotation that makes the sensor image upright on the current display. */
-    int frameRotation() {
-        int display = displayRotationDegrees();
-        return frontFacing ? (sensorOrientation + display) % 360 : (sensorOrientation - display + 360) % 360;
-    }
-
-    /** Shows the preview fit-centred and upright; call when the view or the display changes. */
+    /** Shows the preview fit-centred and upright; call when the view or the display changes (UI thread). */
     void updateTransform() {
-        if (size == null) {
+        CameraController.CameraInfo cam = shown;
+        if (cam == null) {
             return;
         }
-        final int rotation = frameRotation();
-        activity.runOnUiThread(new Runnable() {
-            @Override
-            public void run() {
-                applyTransform(rotation);
-            }
-        });
-    }
-
-    private void applyTransform(int frameRotation) {
         int viewW = preview.getWidth();
         int viewH = preview.getHeight();
-        if (viewW == 0 || viewH == 0 || size == null) {
+        if (viewW == 0 || viewH == 0) {
             return;
         }
-        int display = activity.getWindowManager().getDefaultDisplay().getRotation();
+        int display = currentDisplayRotation();
+        int frameRotation = FrameOrientation.rotation(cam.sensorOrientation, display, cam.isFront());
         Matrix matrix = new Matrix();
         RectF viewRect = new RectF(0, 0, viewW, viewH);
         float cx = viewRect.centerX();
         float cy = viewRect.centerY();
-        if (display == Surface.ROTATION_90 || display == Surface.ROTATION_270) {
+        if (display == 90 || display == 270) {
             // The texture arrives in the device's natural orientation: rotate it to the display,
             // then scale uniformly so the whole frame fits.
-            RectF bufferRect = new RectF(0, 0, size.getHeight(), size.getWidth());
+            RectF bufferRect = new RectF(0, 0, cam.height, cam.width);
             bufferRect.offset(cx - bufferRect.centerX(), cy - bufferRect.centerY());
             matrix.setRectToRect(viewRect, bufferRect, Matrix.ScaleToFit.FILL);
-            float scale = Math.min((float) viewH / size.getHeight(), (float) viewW / size.getWidth());
+            float scale = Math.min((float) viewH / cam.height, (float) viewW / cam.width);
             matrix.postScale(scale, scale, cx, cy);
-            matrix.postRotate(90 * (display - 2), cx, cy);
+            matrix.postRotate(display - 180, cx, cy);
         } else {
             // The texture is already upright and stretched over the view: undo the stretch so the
             // upright frame is fit-centred, exactly where OverlayView draws the mask.
             boolean swap = frameRotation % 180 != 0;
-            int uprightW = swap ? size.getHeight() : size.getWidth();
-            int uprightH = swap ? size.getWidth() : size.getHeight();
+            int uprightW = swap ? cam.height : cam.width;
+            int uprightH = swap ? cam.width : cam.height;
             float[] r = ViewGeometry.fitCenter(uprightW, uprightH, viewW, viewH);
             matrix.setScale((r[2] - r[0]) / viewW, (r[3] - r[1]) / viewH, cx, cy);
-            if (display == Surface.ROTATION_180) {
+            if (display == 180) {
                 matrix.postRotate(180, cx, cy);
             }
         }
         preview.setTransform(matrix);
+    }
+
+    /** The controller's reports (camera thread) -> the UI thread. */
+    private final class ControllerListener implements CameraController.Listener {
+        @Override
+        public void onCameraMessage(final String message) {
+            activity.runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    ui.onCameraMessage(message);
+                }
+            });
+        }
+
+        @Override
+        public void onStreaming(final CameraController.CameraInfo camera) {
+            streaming = camera;
+            shown = camera;
+            activity.runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    updateTransform();
+                    ui.onStreaming(camera, FrameOrientation.mirrored(camera.isFront()));
+                }
+            });
+        }
+
+        @Override
+        public void onStopped() {
+            streaming = null;
+            activity.runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    ui.onStopped();
+                }
+            });
+        }
+
+        @Override
+        public void onPermissionNeeded() {
+            activity.runOnUiThread(new Runnable() {
+                @Override
+                public void run() {
+                    ui.onPermissionNeeded();
+                }
+            });
+        }
     }
 }

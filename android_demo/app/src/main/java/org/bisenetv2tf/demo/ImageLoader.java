@@ -8,8 +8,13 @@ import android.net.Uri;
 import android.media.ExifInterface;
 import java.io.IOException;
 import java.io.InputStream;
+import org.bisenetv2tf.core.ImageOps;
 
-/** Decodes a picked picture upright (EXIF orientation applied), no larger than needed. */
+/**
+ * Decodes a picked picture upright (EXIF orientation applied), at most {@code maxSide} pixels
+ * on its longer side: decoded with the largest power-of-two sample size that keeps it at least
+ * that large, then scaled down (filtered) to exactly {@code maxSide}.
+ */
 final class ImageLoader {
     private ImageLoader() {
     }
@@ -23,12 +28,8 @@ final class ImageLoader {
         if (bounds.outWidth <= 0 || bounds.outHeight <= 0) {
             throw new IOException("not an image: " + uri);
         }
-        int sample = 1;
-        while (Math.max(bounds.outWidth, bounds.outHeight) / (sample * 2) >= maxSide) {
-            sample *= 2;
-        }
         BitmapFactory.Options opts = new BitmapFactory.Options();
-        opts.inSampleSize = sample;
+        opts.inSampleSize = ImageOps.decodeSampleSize(bounds.outWidth, bounds.outHeight, maxSide);
         opts.inPreferredConfig = Bitmap.Config.ARGB_8888;
         Bitmap bitmap;
         try (InputStream in = resolver.openInputStream(uri)) {
@@ -36,6 +37,14 @@ final class ImageLoader {
         }
         if (bitmap == null) {
             throw new IOException("could not decode " + uri);
+        }
+        int[] fit = ImageOps.fitWithin(bitmap.getWidth(), bitmap.getHeight(), maxSide);
+        if (fit[0] != bitmap.getWidth() || fit[1] != bitmap.getHeight()) {
+            Bitmap scaled = Bitmap.createScaledBitmap(bitmap, fit[0], fit[1], true);
+            if (scaled != bitmap) {
+                bitmap.recycle();
+            }
+            bitmap = scaled;
         }
         int orientation;
         try (InputStream in = resolver.openInputStream(uri)) {

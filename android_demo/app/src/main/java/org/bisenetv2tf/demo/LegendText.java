@@ -45,7 +45,8 @@ final class LegendText {
                 : String.format(Locale.US,
                         "%.1f ms median, %.1f ms p90 inference · %.1f FPS · %.1f ms pre+post · %d dropped",
                         f.stats.medianMs, f.stats.p90Ms, f.stats.fps,
-                        (f.result.preprocessNanos + f.result.postprocessNanos) / 1e6, f.dropped);
+                        (f.result.convertNanos + f.result.preprocessNanos + f.result.postprocessNanos) / 1e6,
+                        f.dropped);
         return f.model.delegate.label + threads + " · " + model + " · " + timing;
     }
 }

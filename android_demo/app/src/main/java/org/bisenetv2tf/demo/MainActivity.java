@@ -11,6 +11,9 @@ import android.graphics.Bitmap;
 import android.net.Uri;
 import android.os.Build;
 import android.os.Bundle;
+import android.os.Handler;
+import android.os.HandlerThread;
+import android.os.SystemClock;
 import android.util.Log;
 import android.view.TextureView;
 import android.view.View;
@@ -29,22 +32,30 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.Executor;
 import org.bisenetv2tf.core.Delegate;
+import org.bisenetv2tf.core.SegmentationPipeline;
 
 /**
- * The whole UI in one plain Activity: live camera (preview, mask, legend, latency, FPS) or a
- * picture from the document picker, and the model and thread controls. The model runs on the
- * CPU (XNNPACK): this build's LiteRT has no GPU or NNAPI, which a note under the controls
- * says. The decisions (which model, mode, dropping frames) are {@link SegmentationController}'s.
+ * The whole UI in one plain Activity: live camera (preview, mask, legend, latency, FPS, a lens
+ * switch; it follows how the phone is held) or a picture from the document picker, and the
+ * model and thread controls. The model runs on the CPU (XNNPACK): this build's LiteRT has no
+ * GPU or NNAPI, which a note under the controls says. The decisions (which model, mode,
+ * dropping frames) are {@link SegmentationController}'s, the camera's
+ * {@link CameraController}'s; the UI thread never waits for either.
+ *
+ * <p>Live frames reach the UI without allocating: the worker announces a frame (a posted,
+ * reused Runnable), the UI takes the newest with {@link SegmentationController#takeLiveFrame()}
+ * and copies its small mask into the overlay's bitmap; the status and legend text are
+ * refreshed at most {@link #TEXT_REFRESH_MS} apart.
  */
 public final class MainActivity extends Activity {
     private static final String TAG = "MainActivity";
     private static final int REQUEST_CAMERA = 1;
     private static final int REQUEST_PICTURE = 2;
     private static final int MAX_PICTURE_SIDE = 1280;
+    /** The live status and legend change at most this often (the mask follows every frame). */
+    static final long TEXT_REFRESH_MS = 250;
 
     /**
      * Replaces the LiteRT interpreter in JVM tests (Robolectric), where LiteRT's Android-only
@@ -54,7 +65,7 @@ public final class MainActivity extends Activity {
 
     /** The model files the user can choose (assets with metadata), the CPU's preferred first. */
     private List<String> models = new ArrayList<String>();
-    private ExecutorService worker;
+    private HandlerThread workerThread;
     private SegmentationController controller;
     private CameraSource camera;
 
@@ -71,9 +82,14 @@ public final class MainActivity extends Activity {
     private Spinner modelSpinner;
     private SeekBar threadsBar;
     private TextView threadsLabel;
-    private boolean resumed;
-    /** Ask for the camera once per screen: onResume follows the permission dialog. */
-    private boolean permissionAsked;
+    private long lastTextMs;
+    /** Shows the newest live frame; posted by the worker, reused (no allocation per frame). */
+    private final Runnable showLiveFrame = new Runnable() {
+        @Override
+        public void run() {
+            showLive(controller.takeLiveFrame());
+        }
+    };
 
     @Override
     protected void onCreate(Bundle savedInstanceState) {
@@ -93,12 +109,16 @@ public final class MainActivity extends Activity {
         threadsBar = (SeekBar) findViewById(R.id.threads);
         threadsLabel = (TextView) findViewById(R.id.threads_label);
 
-        worker = Executors.newSingleThreadExecutor(new ThreadFactory() {
+        // the model's thread: a Looper, whose pooled messages make a frame hand-over allocation-free
+        workerThread = new HandlerThread("segmentation");
+        workerThread.start();
+        final Handler workerHandler = new Handler(workerThread.getLooper());
+        Executor worker = new Executor() {
             @Override
-            public Thread newThread(Runnable r) {
-                return new Thread(r, "segmentation");
+            public void execute(Runnable r) {
+                workerHandler.post(r);
             }
-        });
+        };
         int cores = Runtime.getRuntime().availableProcessors();
         SegmentationController.EngineFactory engines = engineFactoryForTests != null ? engineFactoryForTests
                 : new LiteRtEngineFactory(getAssets());
@@ -109,18 +129,13 @@ public final class MainActivity extends Activity {
         } catch (IOException e) {
             Log.e(TAG, "cannot list the assets", e); // the controller reports the missing model
         }
-        camera = new CameraSource(this, (TextureView) findViewById(R.id.preview), controller,
-                new CameraSource.ErrorCallback() {
-                    @Override
-                    public void onCameraError(final String message) {
-                        runOnUiThread(new Runnable() {
-                            @Override
-                            public void run() {
-                                liveStatus.setText(message);
-                            }
-                        });
-                    }
-                });
+        camera = new CameraSource(this, (TextureView) findViewById(R.id.preview), controller, new CameraUi());
+        findViewById(R.id.switch_lens).setOnClickListener(new View.OnClickListener() {
+            @Override
+            public void onClick(View v) {
+                camera.switchLens();
+            }
+        });
 
         String[] labels = new String[models.size()];
         for (int i = 0; i < labels.length; i++) {
@@ -187,52 +202,40 @@ public final class MainActivity extends Activity {
         boolean live = mode == SegmentationController.Mode.LIVE;
         livePanel.setVisibility(live ? View.VISIBLE : View.GONE);
         photoPanel.setVisibility(live ? View.GONE : View.VISIBLE);
-        if (live) {
-            startCameraIfAllowed();
-        } else {
-            camera.stop();
+        findViewById(R.id.switch_lens).setVisibility(live ? View.VISIBLE : View.GONE);
+        camera.setLive(live);
+        if (!live) {
             overlay.clear();
         }
     }
 
-    private void startCameraIfAllowed() {
-        if (!resumed || controller.mode() != SegmentationController.Mode.LIVE) {
-            return;
-        }
-        if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
-            camera.start();
-        } else if (!permissionAsked) {
-            permissionAsked = true;
-            requestPermissions(new String[] {Manifest.permission.CAMERA}, REQUEST_CAMERA);
-        } else {
-            liveStatus.setText(R.string.camera_permission_denied);
-        }
+    private boolean hasCameraPermission() {
+        return checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED;
     }
 
     @Override
     protected void onResume() {
         super.onResume();
-        resumed = true;
-        startCameraIfAllowed();
+        camera.setResumed(true, hasCameraPermission());
     }
 
     @Override
     protected void onPause() {
-        resumed = false;
-        camera.stop();
+        camera.setResumed(false, hasCameraPermission());
         super.onPause();
     }
 
     @Override
     public void onConfigurationChanged(Configuration newConfig) {
         super.onConfigurationChanged(newConfig);
-        camera.updateTransform();
+        camera.displayChanged();
     }
 
     @Override
     protected void onDestroy() {
+        camera.release();
         controller.close();
-        worker.shutdown();
+        workerThread.quitSafely(); // after the close the controller posted
         super.onDestroy();
     }
 
@@ -241,11 +244,7 @@ public final class MainActivity extends Activity {
         if (requestCode != REQUEST_CAMERA) {
             return;
         }
-        if (grantResults.length > 0 && grantResults[0] == PackageManager.PERMISSION_GRANTED) {
-            startCameraIfAllowed();
-        } else {
-            liveStatus.setText(R.string.camera_permission_denied);
-        }
+        camera.onPermissionResult(grantResults.length > 0 && grantResults[0] == PackageManager.PERMISSION_GRANTED);
     }
 
     @Override
@@ -275,19 +274,28 @@ public final class MainActivity extends Activity {
         note.setVisibility(text != null ? View.VISIBLE : View.GONE);
     }
 
-    private void showFrame(SegmentationController.Frame f) {
-        if (f.isStill()) {
-            original.setImageBitmap(Bitmap.createBitmap(f.picture.argb, f.picture.width, f.picture.height,
-                    Bitmap.Config.ARGB_8888));
-            segmented.setImageBitmap(Bitmap.createBitmap(f.blendedArgb, f.result.imageWidth, f.result.imageHeight,
-                    Bitmap.Config.ARGB_8888));
-            photoStatus.setText(LegendText.status(f));
-            photoLegend.setText(LegendText.build(f.model.metadata, f.result.histogram));
-        } else if (controller.mode() == SegmentationController.Mode.LIVE) {
-            overlay.setMask(f.result.maskArgb, f.result.letterbox.resizedWidth, f.result.letterbox.resizedHeight,
-                    f.result.imageWidth, f.result.imageHeight);
+    private void showStill(SegmentationController.Frame f) {
+        original.setImageBitmap(Bitmap.createBitmap(f.picture.argb, f.picture.width, f.picture.height,
+                Bitmap.Config.ARGB_8888));
+        segmented.setImageBitmap(Bitmap.createBitmap(f.blendedArgb, f.result.imageWidth, f.result.imageHeight,
+                Bitmap.Config.ARGB_8888));
+        photoStatus.setText(LegendText.status(f));
+        photoLegend.setText(LegendText.build(f.model.metadata, f.result.histogram));
+    }
+
+    /** UI thread: the newest live frame (ours until the next take). */
+    private void showLive(SegmentationController.Frame f) {
+        if (f == null || controller.mode() != SegmentationController.Mode.LIVE) {
+            return;
+        }
+        SegmentationPipeline.Result r = f.result;
+        overlay.setMask(r.maskArgb, r.letterbox.resizedWidth, r.letterbox.resizedHeight, r.imageWidth,
+                r.imageHeight, r.mirrored);
+        long now = SystemClock.uptimeMillis();
+        if (now - lastTextMs >= TEXT_REFRESH_MS) {
+            lastTextMs = now;
             liveStatus.setText(LegendText.status(f));
-            liveLegend.setText(LegendText.build(f.model.metadata, f.result.histogram));
+            liveLegend.setText(LegendText.build(f.model.metadata, r.histogram));
         }
     }
 
@@ -313,9 +321,14 @@ public final class MainActivity extends Activity {
             runOnUiThread(new Runnable() {
                 @Override
                 public void run() {
-                    showFrame(frame);
+                    showStill(frame);
                 }
             });
+        }
+
+        @Override
+        public void onLiveFrame() {
+            runOnUiThread(showLiveFrame);
         }
 
         @Override
@@ -331,7 +344,7 @@ public final class MainActivity extends Activity {
         }
 
         @Override
-        public void onError(final String message) {
+        public void onError(final String message) { // at most once per ERROR_INTERVAL_NANOS for a repeated one
             Log.e(TAG, message);
             runOnUiThread(new Runnable() {
                 @Override
@@ -341,6 +354,29 @@ public final class MainActivity extends Activity {
                     photoStatus.setText(message);
                 }
             });
+        }
+    }
+
+    /** The camera's reports, on the UI thread. */
+    private final class CameraUi implements CameraSource.Ui {
+        @Override
+        public void onCameraMessage(String message) {
+            liveStatus.setText(message);
+        }
+
+        @Override
+        public void onStreaming(CameraController.CameraInfo info, boolean mirrored) {
+            overlay.clear(); // the next frame's mask, of this camera, replaces it
+        }
+
+        @Override
+        public void onStopped() {
+            overlay.clear();
+        }
+
+        @Override
+        public void onPermissionNeeded() {
+            requestPermissions(new String[] {Manifest.permission.CAMERA}, REQUEST_CAMERA);
         }
     }
 

@@ -6,32 +6,48 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bisenetv2tf.core.Delegate;
+import org.bisenetv2tf.core.ErrorThrottle;
 import org.bisenetv2tf.core.LatencyStats;
 import org.bisenetv2tf.core.MaskRenderer;
 import org.bisenetv2tf.core.ModelMetadata;
 import org.bisenetv2tf.core.ModelSelector;
 import org.bisenetv2tf.core.SegmentationPipeline;
+import org.bisenetv2tf.core.TripleBuffer;
 
 /**
  * The Activity's decisions, in plain Java so they run in a JVM test with a fake interpreter:
  * which model and delegate to load (the user's model choice, or the delegate's preferred
  * model), falling back to the CPU when a delegate cannot start or fails while running, live /
- * photo mode, and back-pressure (at most one camera frame in flight: a frame that arrives while
- * the model runs is dropped, never queued).
+ * photo mode, back-pressure, and what the user hears about failures.
+ *
+ * <p>The live path is a two-slot pipeline that allocates nothing per frame: the camera thread
+ * takes a free {@link FrameSlot} ({@link #acquireFrame}), converts and letterboxes the frame
+ * into it and {@link #submit}s it; the worker runs the model on it and post-processes into
+ * one of three reused {@link Frame}s, which the UI takes with {@link #takeLiveFrame()}. While
+ * the worker runs frame N the camera thread prepares frame N+1 in the other slot; a frame
+ * that finds both slots busy is dropped, never queued.
  *
  * <p>Every model call runs on the one {@code worker} executor given to the constructor (the
  * GPU delegate must stay on the thread that created it). Listener callbacks come from that
- * worker; the Activity moves them to the UI thread. No lambdas or method references here or
- * anywhere in the app: the APK's dexer does not desugar them.
+ * worker; the Activity moves them to the UI thread. The worker catches everything a frame
+ * can throw (also {@link OutOfMemoryError}): the frame is dropped and the user gets one
+ * message, not one per frame ({@link ErrorThrottle}). No lambdas or method references here
+ * or anywhere in the app: the APK's dexer does not desugar them.
  */
 public final class SegmentationController {
     /** Opacity of the live mask over the preview and of the still-image blend. */
     public static final int MASK_ALPHA = 140;
     /** Frames in the rolling latency / FPS window. */
     public static final int LIVE_WINDOW = 30;
+    /** Camera frames the controller holds at most: one being run, one being prepared or waiting. */
+    public static final int SLOTS = 2;
+    /** The same error is shown at most once per this interval. */
+    public static final long ERROR_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     public enum Mode { LIVE, PHOTO }
 
@@ -59,7 +75,14 @@ public final class SegmentationController {
     public interface Listener {
         void onModelReady(ModelInfo info);
 
+        /** A segmented picture (a new object, the listener's to keep). */
         void onResult(Frame frame);
+
+        /**
+         * A new live frame is ready: take it with {@link #takeLiveFrame()} on the consumer
+         * thread. Not called again until it was taken (no queue of notifications builds up).
+         */
+        void onLiveFrame();
 
         /** A delegate failed and the controller switched to the CPU; the message says why. */
         void onFallback(String message);
@@ -103,13 +126,16 @@ public final class SegmentationController {
         }
     }
 
-    /** One segmented camera frame or picture. */
+    /**
+     * One segmented camera frame or picture. Live frames are reused: a frame from
+     * {@link #takeLiveFrame()} is valid until the next call (fields written by the controller only).
+     */
     public static final class Frame {
         public final SegmentationPipeline.Result result;
         public final LatencyStats.Summary stats;
-        public final ModelInfo model;
-        /** Camera frames dropped so far because one was still in flight. */
-        public final long dropped;
+        public ModelInfo model;
+        /** Camera frames dropped so far because both slots were busy (or no model, or photo mode). */
+        public long dropped;
         /** Photo mode only: the picture and the class colours blended into it. */
         public final Picture picture;
         public final int[] blendedArgb;
@@ -129,19 +155,96 @@ public final class SegmentationController {
         }
     }
 
+    /**
+     * A camera frame's place in the live pipeline. The camera thread gets it from
+     * {@link #acquireFrame}, fills it ({@link #fillYuv} or {@link #fillArgb}) and hands it to
+     * {@link #submit} (or {@link #cancel}); the worker runs it and frees it.
+     */
+    public static final class FrameSlot {
+        static final int FREE = 0;
+        static final int FILLING = 1;
+        static final int QUEUED = 2;
+
+        final SegmentationPipeline pipeline;
+        final SegmentationPipeline.Slot slot;
+        final AtomicInteger state = new AtomicInteger(FREE);
+        final Runnable run;
+
+        FrameSlot(SegmentationPipeline pipeline, final SegmentationController owner) {
+            this.pipeline = pipeline;
+            this.slot = pipeline.newSlot();
+            this.run = new Runnable() {
+                @Override
+                public void run() {
+                    owner.segmentLive(FrameSlot.this);
+                }
+            };
+        }
+
+        /**
+         * Converts a YUV_420_888 frame (camera2's planes) and letterboxes it upright;
+         * {@code rotationDegrees} turns it upright, {@code mirrored}: a front camera's frame.
+         */
+        public void fillYuv(ByteBuffer y, int yRowStride, int yPixelStride, ByteBuffer u, ByteBuffer v,
+                            int uvRowStride, int uvPixelStride, int width, int height, int rotationDegrees,
+                            boolean mirrored) {
+            pipeline.prepareYuv(slot, y, yRowStride, yPixelStride, u, v, uvRowStride, uvPixelStride, width, height,
+                    rotationDegrees, mirrored);
+        }
+
+        /** {@link #fillYuv} for packed ARGB pixels. */
+        public void fillArgb(int[] argb, int width, int height, int rotationDegrees, boolean mirrored) {
+            pipeline.prepareArgb(slot, argb, width, height, rotationDegrees, mirrored);
+        }
+    }
+
+    /** The live path of one loaded model: its slots and the frames the UI reads. */
+    private static final class Live {
+        final FrameSlot[] slots = new FrameSlot[SLOTS];
+        final TripleBuffer<Frame> frames;
+
+        Live(SegmentationPipeline pipeline, SegmentationController owner, ModelInfo info) {
+            for (int i = 0; i < SLOTS; i++) {
+                slots[i] = new FrameSlot(pipeline, owner);
+            }
+            frames = new TripleBuffer<Frame>(frame(pipeline, info), frame(pipeline, info), frame(pipeline, info));
+        }
+
+        private static Frame frame(SegmentationPipeline pipeline, ModelInfo info) {
+            return new Frame(pipeline.newResult(), new LatencyStats.Summary(), info, 0, null, null);
+        }
+    }
+
+    /** Monotonic time, replaceable in tests. */
+    public interface Ticker {
+        long nanoTime();
+    }
+
+    private static final Ticker SYSTEM_TICKER = new Ticker() {
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+    };
+
     private final Executor worker;
     private final EngineFactory factory;
     private final ModelFiles files;
     private final Listener listener;
     private final int availableProcessors;
+    private final Ticker ticker;
     private final LatencyStats liveStats = new LatencyStats(LIVE_WINDOW);
-    private final AtomicBoolean frameInFlight = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicBoolean liveFrameAnnounced = new AtomicBoolean();
+    private final ErrorThrottle errors = new ErrorThrottle(ERROR_INTERVAL_NANOS);
 
     // Worker thread only.
     private Engine engine;
+    private EngineAdapter adapter;
     private SegmentationPipeline pipeline;
     private ModelInfo info;
+    /** The loaded model's live path; null while none is loaded. Set on the worker, read by the camera and UI. */
+    private volatile Live live;
 
     private volatile Delegate delegate = Delegate.CPU;
     /** The chosen model file, or null for the delegate's preferred one ({@link ModelSelector}). */
@@ -155,11 +258,17 @@ public final class SegmentationController {
 
     public SegmentationController(Executor worker, EngineFactory factory, ModelFiles files, Listener listener,
                                   int availableProcessors) {
+        this(worker, factory, files, listener, availableProcessors, SYSTEM_TICKER);
+    }
+
+    public SegmentationController(Executor worker, EngineFactory factory, ModelFiles files, Listener listener,
+                                  int availableProcessors, Ticker ticker) {
         this.worker = worker;
         this.factory = factory;
         this.files = files;
         this.listener = listener;
         this.availableProcessors = Math.max(1, availableProcessors);
+        this.ticker = ticker;
     }
 
     public Delegate delegate() {
@@ -230,35 +339,49 @@ public final class SegmentationController {
     }
 
     /**
-     * Back-pressure, called by the camera thread for each new frame before converting it:
-     * true means "convert it and {@link #submitFrame}"; false means drop it (release the camera
-     * image now): not in live mode, no model loaded yet, or a frame is still in flight.
+     * Back-pressure, called by the camera thread for each new frame before converting it: a
+     * free slot to fill and {@link #submit}, or null: drop the frame (release the camera image
+     * now): not in live mode, no model loaded yet, or both slots are busy.
      */
-    public boolean tryBeginFrame() {
-        if (mode != Mode.LIVE || !ready || !frameInFlight.compareAndSet(false, true)) {
-            dropped.incrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    /** Gives up a frame {@link #tryBeginFrame} accepted (e.g. the conversion failed). */
-    public void cancelFrame() {
-        frameInFlight.set(false);
-    }
-
-    /** Segments the accepted frame on the worker; {@code rotationDegrees} makes it upright. */
-    public void submitFrame(final int[] argb, final int width, final int height, final int rotationDegrees) {
-        worker.execute(new Runnable() {
-            @Override
-            public void run() {
-                try {
-                    segmentLive(argb, width, height, rotationDegrees);
-                } finally {
-                    frameInFlight.set(false);
+    public FrameSlot acquireFrame() {
+        Live l = live;
+        if (mode == Mode.LIVE && ready && l != null) {
+            for (FrameSlot s : l.slots) {
+                if (s.state.compareAndSet(FrameSlot.FREE, FrameSlot.FILLING)) {
+                    return s;
                 }
             }
-        });
+        }
+        dropped.incrementAndGet();
+        return null;
+    }
+
+    /** Gives back a slot {@link #acquireFrame} lent (e.g. the camera image went away while converting). */
+    public void cancel(FrameSlot slot) {
+        slot.state.set(FrameSlot.FREE);
+    }
+
+    /** Queues a filled slot for the worker, which runs the model on it and frees it. */
+    public void submit(FrameSlot slot) {
+        if (!slot.state.compareAndSet(FrameSlot.FILLING, FrameSlot.QUEUED)) {
+            throw new IllegalStateException("slot was not acquired");
+        }
+        try {
+            worker.execute(slot.run);
+        } catch (RuntimeException e) { // a worker that was shut down
+            slot.state.set(FrameSlot.FREE);
+            throw e;
+        }
+    }
+
+    /**
+     * The newest live frame (null before the first), the caller's until its next call; one
+     * consumer thread (the UI). Also re-arms {@link Listener#onLiveFrame()}.
+     */
+    public Frame takeLiveFrame() {
+        liveFrameAnnounced.set(false);
+        Live l = live;
+        return l == null ? null : l.frames.latest();
     }
 
     /** Loads a picture on the worker and segments it; the frame carries the blended picture. */
@@ -303,17 +426,27 @@ public final class SegmentationController {
 
     // ---- worker thread ----
 
-    private void segmentLive(int[] argb, int width, int height, int rotationDegrees) {
-        if (pipeline == null || mode != Mode.LIVE) {
-            return;
-        }
+    /** Runs a submitted slot: a frame of a model no longer loaded, or in photo mode, is dropped. */
+    void segmentLive(FrameSlot slot) {
         try {
-            SegmentationPipeline.Result r = pipeline.run(new EngineAdapter(engine), argb, width, height,
-                    rotationDegrees);
-            liveStats.add(r.inferenceMs(), System.nanoTime());
-            listener.onResult(new Frame(r, liveStats.summary(), info, dropped.get(), null, null));
-        } catch (Exception e) {
-            failed(e);
+            Live l = live;
+            if (pipeline == null || l == null || slot.pipeline != pipeline || mode != Mode.LIVE) {
+                return;
+            }
+            Frame f = l.frames.back();
+            pipeline.infer(adapter, slot.slot, f.result);
+            liveStats.add(f.result.inferenceMs(), ticker.nanoTime());
+            liveStats.summary(f.stats);
+            f.model = info;
+            f.dropped = dropped.get();
+            l.frames.publish();
+            if (liveFrameAnnounced.compareAndSet(false, true)) {
+                listener.onLiveFrame();
+            }
+        } catch (Throwable t) { // also OutOfMemoryError: the frame is dropped, the app goes on
+            failed(t);
+        } finally {
+            slot.state.set(FrameSlot.FREE);
         }
     }
 
@@ -324,36 +457,47 @@ public final class SegmentationController {
         }
         try {
             Picture p = loader.load();
-            SegmentationPipeline.Result r = pipeline.run(new EngineAdapter(engine), p.argb, p.width, p.height, 0);
+            SegmentationPipeline.Result r = pipeline.run(adapter, p.argb, p.width, p.height, 0);
             int[] blended = MaskRenderer.blend(p.argb, r.imageClassMap(), info.metadata.colors(), MASK_ALPHA);
             LatencyStats one = new LatencyStats(1);
-            one.add(r.inferenceMs(), System.nanoTime());
+            one.add(r.inferenceMs(), ticker.nanoTime());
             listener.onResult(new Frame(r, one.summary(), info, dropped.get(), p, blended));
-        } catch (Exception e) {
-            failed(e);
+        } catch (OutOfMemoryError e) {
+            failed(new IOException("the picture is too large for the memory left", e));
+        } catch (Throwable t) {
+            failed(t);
         }
     }
 
-    private void failed(Exception e) {
+    private void failed(Throwable e) {
         Delegate d = info != null ? info.delegate : delegate;
         if (d != Delegate.CPU) {
             fallBack(d.label + " failed while running: " + message(e));
         } else {
-            listener.onError("Inference failed: " + message(e));
+            error("Inference failed: " + message(e));
+        }
+    }
+
+    /** Reports an error unless the same one was reported less than ERROR_INTERVAL_NANOS ago. */
+    private void error(String message) {
+        String text = errors.admit(message, ticker.nanoTime());
+        if (text != null) {
+            listener.onError(text);
         }
     }
 
     private void setUp() {
         closeEngine();
+        errors.reset();
         Delegate wanted = delegate;
         try {
             open(wanted);
-        } catch (Exception | LinkageError e) { // LinkageError: a native library that does not load
+        } catch (Throwable e) { // LinkageError: a native library that does not load; OutOfMemoryError
             closeEngine();
             if (wanted != Delegate.CPU) {
                 fallBack(wanted.label + " could not start: " + message(e));
             } else {
-                listener.onError("Could not load the model: " + message(e));
+                error("Could not load the model: " + message(e));
             }
         }
     }
@@ -365,9 +509,9 @@ public final class SegmentationController {
         listener.onFallback(fallbackMessage);
         try {
             open(Delegate.CPU);
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
             closeEngine();
-            listener.onError("Could not load the model on the CPU either: " + message(e));
+            error("Could not load the model on the CPU either: " + message(e));
         }
     }
 
@@ -386,9 +530,11 @@ public final class SegmentationController {
         ModelMetadata meta = ModelMetadata.parse(files.readText(ModelSelector.metadataFor(file)));
         int t = threads;
         engine = factory.open(file, meta, d, t);
+        adapter = new EngineAdapter(engine);
         pipeline = new SegmentationPipeline(meta, MASK_ALPHA);
         liveStats.clear();
         info = new ModelInfo(file, d, t, meta);
+        live = new Live(pipeline, this, info);
         current = info;
         ready = true;
         listener.onModelReady(info);
@@ -397,8 +543,10 @@ public final class SegmentationController {
     private void closeEngine() {
         ready = false;
         pipeline = null;
+        live = null;
         info = null;
         current = null;
+        adapter = null;
         if (engine != null) {
             Engine e = engine;
             engine = null;

@@ -8,9 +8,12 @@ import static org.robolectric.Shadows.shadowOf;
 import android.Manifest;
 import android.app.Activity;
 import android.content.Intent;
+import android.content.pm.PackageManager;
+import android.graphics.SurfaceTexture;
 import android.graphics.drawable.BitmapDrawable;
 import android.net.Uri;
 import android.os.Looper;
+import android.view.TextureView;
 import android.view.View;
 import android.widget.ImageView;
 import android.widget.RadioButton;
@@ -184,9 +187,11 @@ public class MainActivityTest {
     public void photoModeHidesTheCameraAndOpensTheDocumentPicker() {
         ActivityController<MainActivity> c = Robolectric.buildActivity(MainActivity.class).setup();
         MainActivity a = c.get();
+        assertEquals(View.VISIBLE, a.findViewById(R.id.switch_lens).getVisibility());
         ((RadioButton) a.findViewById(R.id.mode_photo)).performClick();
         assertEquals(View.GONE, a.findViewById(R.id.live_panel).getVisibility());
         assertEquals(View.VISIBLE, a.findViewById(R.id.photo_panel).getVisibility());
+        assertEquals("no lens switch in photo mode", View.GONE, a.findViewById(R.id.switch_lens).getVisibility());
         a.findViewById(R.id.pick).performClick();
         Intent pick = shadowOf(a).getNextStartedActivity();
         assertEquals(Intent.ACTION_OPEN_DOCUMENT, pick.getAction());
@@ -194,6 +199,31 @@ public class MainActivityTest {
         assertTrue(pick.hasCategory(Intent.CATEGORY_OPENABLE));
         ((RadioButton) a.findViewById(R.id.mode_live)).performClick();
         assertEquals(View.VISIBLE, a.findViewById(R.id.live_panel).getVisibility());
+        c.pause().stop().destroy();
+    }
+
+    /**
+     * The camera path through the real Activity, CameraSource and Camera2Hardware (Robolectric's
+     * camera2 has no camera and its TextureView never gets a surface, so the test gives it one):
+     * the permission denied, then granted in the settings, and a device without a camera. The
+     * messages come from the camera thread to the status line; the UI thread never waits.
+     */
+    @Test
+    public void cameraPermissionDeniedThenGrantedThenNoCameraIsSaid() throws Exception {
+        MainActivity.engineFactoryForTests = new FakeEngines(0);
+        ActivityController<MainActivity> c = Robolectric.buildActivity(MainActivity.class).setup();
+        MainActivity a = c.get();
+        idleUntil(a, R.id.live_status, "on CPU (XNNPACK)"); // the model first: its status line comes later otherwise
+        TextureView preview = (TextureView) a.findViewById(R.id.preview);
+        preview.getSurfaceTextureListener().onSurfaceTextureAvailable(new SurfaceTexture(0), 480, 640);
+        assertNotNull(shadowOf(a).getLastRequestedPermission());
+        a.onRequestPermissionsResult(1, new String[] {Manifest.permission.CAMERA},
+                new int[] {PackageManager.PERMISSION_DENIED});
+        idleUntil(a, R.id.live_status, CameraController.NO_PERMISSION);
+        // granted later, in the system settings: the next resume sees it and opens the camera
+        shadowOf(a.getApplication()).grantPermissions(Manifest.permission.CAMERA);
+        c.pause().resume();
+        idleUntil(a, R.id.live_status, CameraController.NO_CAMERA);
         c.pause().stop().destroy();
     }
 }

@@ -3,7 +3,9 @@ package org.bisenetv2tf.demo;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNotSame;
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
@@ -11,9 +13,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.bisenetv2tf.core.Delegate;
 import org.bisenetv2tf.core.ModelMetadata;
@@ -22,7 +27,9 @@ import org.junit.Test;
 
 /**
  * The Activity's logic with a fake interpreter: model and delegate choice, fallback, mode
- * switches, frame dropping. The worker is a queue the test drains by hand, so "in flight" is explicit.
+ * switches, the two-slot live pipeline and frame dropping, the live frames the UI takes, and
+ * failures (also OutOfMemoryError) reported once. The worker is a queue the test drains by
+ * hand, so "in flight" is explicit; the clock is the test's.
  */
 public class SegmentationControllerTest {
     static final int H = 8;
@@ -64,6 +71,8 @@ public class SegmentationControllerTest {
         final List<String> closed = new ArrayList<String>();
         final Map<Delegate, String> failOpen = new HashMap<Delegate, String>();
         final Map<Delegate, String> failRun = new HashMap<Delegate, String>();
+        /** Thrown by every run when set (e.g. an OutOfMemoryError). */
+        Throwable throwOnRun;
         int runs;
         /** Class every pixel gets. */
         int cls = 1;
@@ -85,6 +94,9 @@ public class SegmentationControllerTest {
                 public void run(ByteBuffer input, ByteBuffer output) throws Exception {
                     if (failRun.containsKey(delegate)) {
                         throw new RuntimeException(failRun.get(delegate));
+                    }
+                    if (throwOnRun instanceof Error) {
+                        throw (Error) throwOnRun;
                     }
                     runs++;
                     boolean f32 = meta.output.numBytes() == meta.output.numElements() * 4;
@@ -124,9 +136,33 @@ public class SegmentationControllerTest {
         }
     }
 
+    /** What a live frame showed when the UI took it (live frames are reused afterwards). */
+    static final class Shown {
+        final long dropped;
+        final Delegate delegate;
+        final int imageWidth;
+        final int imageHeight;
+        final int statsCount;
+        final int[] histogram;
+
+        Shown(SegmentationController.Frame f) {
+            dropped = f.dropped;
+            delegate = f.model.delegate;
+            imageWidth = f.result.imageWidth;
+            imageHeight = f.result.imageHeight;
+            statsCount = f.stats.count;
+            histogram = f.result.histogram.clone();
+        }
+    }
+
     static final class Events implements SegmentationController.Listener {
         final List<String> log = new ArrayList<String>();
         final List<SegmentationController.Frame> frames = new ArrayList<SegmentationController.Frame>();
+        final List<Shown> live = new ArrayList<Shown>();
+        SegmentationController controller;
+        /** Take each live frame at once (the UI keeping up), or leave them (a UI that lags). */
+        boolean takeAtOnce = true;
+        int announced;
 
         @Override
         public void onModelReady(SegmentationController.ModelInfo info) {
@@ -137,6 +173,15 @@ public class SegmentationControllerTest {
         public void onResult(SegmentationController.Frame frame) {
             frames.add(frame);
             log.add(frame.isStill() ? "still" : "frame");
+        }
+
+        @Override
+        public void onLiveFrame() {
+            announced++;
+            if (takeAtOnce) {
+                live.add(new Shown(controller.takeLiveFrame()));
+                log.add("frame");
+            }
         }
 
         @Override
@@ -155,6 +200,7 @@ public class SegmentationControllerTest {
     Files files;
     Events events;
     SegmentationController c;
+    long now = 1_000_000_000L;
 
     @Before
     public void setUp() {
@@ -167,7 +213,24 @@ public class SegmentationControllerTest {
         files.files.put("bisenetv2_fp16.tflite", "");
         files.files.put("bisenetv2_fp16.json", meta("float32", "null"));
         events = new Events();
-        c = new SegmentationController(worker, factory, files, events, 8);
+        c = new SegmentationController(worker, factory, files, events, 8, new SegmentationController.Ticker() {
+            @Override
+            public long nanoTime() {
+                return now;
+            }
+        });
+        events.controller = c;
+    }
+
+    /** The camera thread's part for one frame: a slot, a grey frame in it, submitted; false: dropped. */
+    boolean offer(int w, int h, int rotation) {
+        SegmentationController.FrameSlot slot = c.acquireFrame();
+        if (slot == null) {
+            return false;
+        }
+        slot.fillArgb(frame(w, h), w, h, rotation, false);
+        c.submit(slot);
+        return true;
     }
 
     static int[] frame(int w, int h) {
@@ -286,19 +349,17 @@ public class SegmentationControllerTest {
         factory.failRun.put(Delegate.NNAPI, "ANEURALNETWORKS_OP_FAILED\nmore");
         c.configure(Delegate.NNAPI, 4);
         worker.drain();
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
+        assertTrue(offer(6, 4, 0));
         worker.drain();
         assertTrue(events.log.contains("fallback NNAPI failed while running: ANEURALNETWORKS_OP_FAILED."
                 + " Running on the CPU instead."));
         assertEquals(Delegate.CPU, c.delegate());
         assertEquals(Arrays.asList("NNAPI:bisenetv2_int8_qat.tflite:4"), factory.closed);
         // the next frame runs on the CPU
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
+        assertTrue(offer(6, 4, 0));
         worker.drain();
         assertEquals("frame", events.log.get(events.log.size() - 1));
-        assertEquals(Delegate.CPU, events.frames.get(0).model.delegate);
+        assertEquals(Delegate.CPU, events.live.get(0).delegate);
     }
 
     @Test
@@ -308,7 +369,7 @@ public class SegmentationControllerTest {
         worker.drain();
         assertEquals(Arrays.asList("error Could not load the model: bad model"), events.log);
         assertNull(c.current());
-        assertFalse(c.tryBeginFrame());
+        assertNull(c.acquireFrame());
     }
 
     @Test
@@ -343,44 +404,138 @@ public class SegmentationControllerTest {
     }
 
     @Test
-    public void framesWhileOneIsInFlightAreDroppedNotQueued() {
-        assertFalse("no model yet: dropped", c.tryBeginFrame());
+    public void twoFramesAtMostTheRestAreDroppedNotQueued() {
+        assertFalse("no model yet: dropped", offer(6, 4, 0));
         c.configure(Delegate.CPU, 4);
         worker.drain();
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
-        // the model has not run yet: every new camera frame is dropped
+        assertTrue("slot 1: run next", offer(6, 4, 0));
+        assertTrue("slot 2: prepared while slot 1 runs", offer(6, 4, 0));
+        // both slots busy: every new camera frame is dropped
         for (int i = 0; i < 5; i++) {
-            assertFalse(c.tryBeginFrame());
+            assertFalse(offer(6, 4, 0));
         }
-        assertEquals("one task queued, never more", 1, worker.tasks.size());
+        assertEquals("two tasks queued, never more", 2, worker.tasks.size());
         assertEquals(6, c.droppedFrames());
-        assertEquals(1, worker.drain());
-        assertEquals(1, factory.runs);
-        assertEquals(6, events.frames.get(0).dropped);
-        // the frame finished: the next one is accepted
-        assertTrue(c.tryBeginFrame());
-        c.cancelFrame(); // e.g. the YUV conversion failed
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 90);
-        worker.drain();
+        assertEquals(2, worker.drain());
         assertEquals(2, factory.runs);
-        SegmentationController.Frame f = events.frames.get(1);
-        assertEquals("rotated upright", 4, f.result.imageWidth);
-        assertEquals(6, f.result.imageHeight);
-        assertEquals(2, f.stats.count);
+        assertEquals(2, events.live.size());
+        assertEquals(6, events.live.get(0).dropped);
+        // the slots are free again
+        SegmentationController.FrameSlot slot = c.acquireFrame();
+        assertNotNull(slot);
+        c.cancel(slot); // e.g. the camera image went away while converting
+        assertTrue(offer(6, 4, 90));
+        worker.drain();
+        assertEquals(3, factory.runs);
+        Shown f = events.live.get(2);
+        assertEquals("rotated upright", 4, f.imageWidth);
+        assertEquals(6, f.imageHeight);
+        assertEquals(3, f.statsCount);
     }
 
     @Test
-    public void frameIsReleasedEvenWhenInferenceFails() {
+    public void aFrameFailingEveryTimeIsReportedOnceAndTheSlotsAreFreed() {
         factory.failRun.put(Delegate.CPU, "boom");
         c.configure(Delegate.CPU, 4);
         worker.drain();
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
+        for (int i = 0; i < 6; i++) {
+            assertTrue("the failed frame gave its slot back", offer(6, 4, 0));
+            worker.drain();
+            now += 1_000_000_000L; // one second per frame
+        }
+        assertEquals(Arrays.asList("ready CPU bisenetv2_int8_qat.tflite", "error Inference failed: boom"),
+                events.log);
+        now += SegmentationController.ERROR_INTERVAL_NANOS;
+        assertTrue(offer(6, 4, 0));
+        worker.drain();
+        assertEquals("after the interval, once more, with the count",
+                "error Inference failed: boom (repeated 6 times)", events.log.get(events.log.size() - 1));
+        // a new model: the next failure is news again
+        c.configure(Delegate.CPU, 2);
+        worker.drain();
+        assertTrue(offer(6, 4, 0));
         worker.drain();
         assertEquals("error Inference failed: boom", events.log.get(events.log.size() - 1));
-        assertTrue(c.tryBeginFrame());
+    }
+
+    @Test
+    public void outOfMemoryInAFrameIsReportedAndTheAppGoesOn() {
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        factory.throwOnRun = new OutOfMemoryError("Failed to allocate 4147200 bytes");
+        assertTrue(offer(6, 4, 0));
+        assertTrue(offer(6, 4, 0));
+        worker.drain(); // would kill the worker thread (and the app) if it escaped
+        assertEquals("error Inference failed: Failed to allocate 4147200 bytes",
+                events.log.get(events.log.size() - 1));
+        assertEquals("the second one is not a second toast", 2, events.log.size());
+        factory.throwOnRun = null;
+        assertTrue(offer(6, 4, 0));
+        worker.drain();
+        assertEquals("frame", events.log.get(events.log.size() - 1));
+    }
+
+    @Test
+    public void aModelThatRunsOutOfMemoryLoadingIsAnError() {
+        SegmentationController oom = new SegmentationController(worker, new SegmentationController.EngineFactory() {
+            @Override
+            public SegmentationController.Engine open(String modelFile, ModelMetadata meta, Delegate delegate,
+                                                      int threads) {
+                throw new OutOfMemoryError("no room for the interpreter");
+            }
+        }, files, events, 8);
+        oom.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertEquals(Arrays.asList("error Could not load the model: no room for the interpreter"), events.log);
+    }
+
+    @Test
+    public void theUiGetsTheNewestLiveFrameAndOneNotificationUntilItTakesIt() {
+        events.takeAtOnce = false;
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        assertNull("nothing yet", c.takeLiveFrame());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(offer(6, 4, 0));
+            worker.drain();
+        }
+        assertEquals("one notification while the UI has not taken the frame", 1, events.announced);
+        SegmentationController.Frame newest = c.takeLiveFrame();
+        assertEquals(3, newest.stats.count);
+        assertSame("no newer frame: the same one", newest, c.takeLiveFrame());
+        assertTrue(offer(6, 4, 0));
+        worker.drain();
+        assertEquals("taking it re-armed the notification", 2, events.announced);
+        SegmentationController.Frame next = c.takeLiveFrame();
+        assertNotSame("never the frame the UI still holds", newest, next);
+        assertEquals(4, next.stats.count);
+        // three frame objects in rotation, nothing new per frame
+        Set<SegmentationController.Frame> seen = Collections.newSetFromMap(
+                new IdentityHashMap<SegmentationController.Frame, Boolean>());
+        for (int i = 0; i < 10; i++) {
+            assertTrue(offer(6, 4, 0));
+            worker.drain();
+            seen.add(c.takeLiveFrame());
+        }
+        assertTrue(seen.size() <= 3);
+    }
+
+    @Test
+    public void aSlotHeldAcrossAModelChangeIsDroppedNotRun() {
+        c.configure(Delegate.CPU, 4);
+        worker.drain();
+        SegmentationController.FrameSlot old = c.acquireFrame();
+        old.fillArgb(frame(6, 4), 6, 4, 0, false);
+        c.configure(Delegate.CPU, "bisenetv2_fp16.tflite", 4);
+        worker.drain(); // the FP16 model is loaded while the camera thread converts
+        c.submit(old);
+        worker.drain();
+        assertEquals("the old model's frame is not run on the new model", 0, factory.runs);
+        assertTrue(events.live.isEmpty());
+        assertTrue(offer(6, 4, 0));
+        assertTrue(offer(6, 4, 0));
+        worker.drain();
+        assertEquals(2, factory.runs);
     }
 
     @Test
@@ -388,20 +543,74 @@ public class SegmentationControllerTest {
         c.configure(Delegate.CPU, 4);
         worker.drain();
         c.configure(Delegate.GPU, 4);
-        assertFalse(c.tryBeginFrame());
+        assertFalse(offer(6, 4, 0));
         worker.drain();
-        assertTrue(c.tryBeginFrame());
+        assertTrue(offer(6, 4, 0));
+    }
+
+    @Test
+    public void theLiveLoopAllocatesNothingPerFrame() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.Assume.assumeTrue(bean instanceof com.sun.management.ThreadMXBean);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
+        final SegmentationController[] ctl = new SegmentationController[1];
+        SegmentationController.Listener ui = new SegmentationController.Listener() {
+            @Override
+            public void onModelReady(SegmentationController.ModelInfo info) {
+            }
+
+            @Override
+            public void onResult(SegmentationController.Frame frame) {
+            }
+
+            @Override
+            public void onLiveFrame() {
+                ctl[0].takeLiveFrame();
+            }
+
+            @Override
+            public void onFallback(String message) {
+            }
+
+            @Override
+            public void onError(String message) {
+            }
+        };
+        ctl[0] = new SegmentationController(worker, factory, files, ui, 8);
+        ctl[0].configure(Delegate.CPU, 4);
+        worker.drain();
+        int[] px = frame(64, 48);
+        long id = Thread.currentThread().getId();
+        // after a warm-up, some window of 100 frames out of five must allocate nothing: the JIT
+        // itself allocates a hundred bytes or so now and then on the running thread
+        // (deoptimization rematerializes scalar-replaced objects; with -Xint these loops
+        // allocate nothing at all), while a per-frame allocation fills every window
+        long[] windows = new long[6];
+        for (int w = 0; w < windows.length; w++) {
+            long before = mx.getThreadAllocatedBytes(id);
+            for (int i = 0; i < (w == 0 ? 500 : 100); i++) {
+                SegmentationController.FrameSlot slot = ctl[0].acquireFrame();
+                slot.fillArgb(px, 64, 48, 90, false);
+                ctl[0].submit(slot);
+                worker.drain();
+            }
+            windows[w] = mx.getThreadAllocatedBytes(id) - before;
+            if (w > 0 && windows[w] == 0) {
+                return;
+            }
+        }
+        throw new AssertionError("every window of 100 live frames (camera side + worker + UI hand-off) allocated: "
+                + Arrays.toString(windows) + " bytes (the first: the warm-up)");
     }
 
     @Test
     public void photoModeRefusesCameraFramesAndSegmentsPictures() {
         c.configure(Delegate.CPU, 4);
         worker.drain();
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
+        assertTrue(offer(6, 4, 0));
         worker.drain();
         c.setMode(SegmentationController.Mode.PHOTO);
-        assertFalse(c.tryBeginFrame());
+        assertFalse(offer(6, 4, 0));
         final int[] px = frame(24, 16);
         c.segmentStill(new SegmentationController.PictureLoader() {
             @Override
@@ -410,7 +619,7 @@ public class SegmentationControllerTest {
             }
         });
         worker.drain();
-        SegmentationController.Frame still = events.frames.get(1);
+        SegmentationController.Frame still = events.frames.get(0);
         assertTrue(still.isStill());
         assertEquals(24 * 16, still.blendedArgb.length);
         assertEquals(24, still.result.imageWidth);
@@ -421,23 +630,23 @@ public class SegmentationControllerTest {
         assertEquals("24x16 letterboxed to the whole 12x8 input, all class 1", H * W, still.result.histogram[1]);
         // back to live: a new latency window
         c.setMode(SegmentationController.Mode.LIVE);
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
+        assertTrue(offer(6, 4, 0));
         worker.drain();
-        assertEquals(1, events.frames.get(2).stats.count);
+        assertEquals(1, events.live.get(1).statsCount);
     }
 
     @Test
     public void aFrameQueuedBeforeSwitchingToPhotoIsNotReported() {
         c.configure(Delegate.CPU, 4);
         worker.drain();
-        assertTrue(c.tryBeginFrame());
-        c.submitFrame(frame(6, 4), 6, 4, 0);
+        assertTrue(offer(6, 4, 0));
+        assertTrue(offer(6, 4, 0));
         c.setMode(SegmentationController.Mode.PHOTO);
         worker.drain();
-        assertTrue(events.frames.isEmpty());
+        assertTrue(events.live.isEmpty());
         c.setMode(SegmentationController.Mode.LIVE);
-        assertTrue("the dropped frame released the slot", c.tryBeginFrame());
+        assertTrue("the dropped frames released their slots", offer(6, 4, 0));
+        assertTrue(offer(6, 4, 0));
     }
 
     @Test
@@ -457,7 +666,7 @@ public class SegmentationControllerTest {
         c.configure(Delegate.GPU, 4);
         worker.drain();
         c.close();
-        assertFalse(c.tryBeginFrame());
+        assertNull(c.acquireFrame());
         worker.drain();
         assertEquals(Arrays.asList("GPU:bisenetv2_fp16.tflite:4"), factory.closed);
         assertNull(c.current());

@@ -54,6 +54,35 @@ public final class ImageOps {
         return ((degrees % 180) + 180) % 180 == 0 ? height : width;
     }
 
+    /**
+     * The largest power-of-two {@code BitmapFactory.Options.inSampleSize} that still decodes a
+     * {@code width x height} picture with its longer side at least {@code maxSide} (1 when it is
+     * no larger): decode big, then {@link #fitWithin} scales down to exactly {@code maxSide}.
+     */
+    public static int decodeSampleSize(int width, int height, int maxSide) {
+        int longer = Math.max(width, height);
+        int sample = 1;
+        while (longer / (sample * 2) >= maxSide) {
+            sample *= 2;
+        }
+        return sample;
+    }
+
+    /**
+     * {@code {w, h}} scaled uniformly so the longer side is at most {@code maxSide} (rounded,
+     * at least 1); unchanged when it already fits.
+     */
+    public static int[] fitWithin(int width, int height, int maxSide) {
+        int longer = Math.max(width, height);
+        if (longer <= maxSide) {
+            return new int[] {width, height};
+        }
+        double s = (double) maxSide / longer;
+        return new int[] {
+            width >= height ? maxSide : (int) Math.max(1, Math.round(width * s)),
+            height >= width ? maxSide : (int) Math.max(1, Math.round(height * s))};
+    }
+
     /** Interleaved RGB bytes (h*w*3) -> opaque packed ARGB. */
     public static int[] rgbToArgb(byte[] rgb, int pixels) {
         if (rgb.length < 3 * pixels) {

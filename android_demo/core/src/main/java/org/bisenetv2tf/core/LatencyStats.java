@@ -8,21 +8,19 @@ import java.util.Arrays;
  * from the frames' completion times. Thread-safe.
  */
 public final class LatencyStats {
-    /** An immutable view of the statistics at one moment. */
+    /**
+     * The statistics at one moment: from {@link #summary()} a new object, from
+     * {@link #summary(Summary)} one the caller reuses (written only by this class).
+     */
     public static final class Summary {
-        public final int count;
-        public final double meanMs;
-        public final double medianMs;
-        public final double p90Ms;
+        public int count;
+        public double meanMs;
+        public double medianMs;
+        public double p90Ms;
         /** Frames per second from completion timestamps; 0 with fewer than two frames. */
-        public final double fps;
+        public double fps;
 
-        Summary(int count, double meanMs, double medianMs, double p90Ms, double fps) {
-            this.count = count;
-            this.meanMs = meanMs;
-            this.medianMs = medianMs;
-            this.p90Ms = p90Ms;
-            this.fps = fps;
+        public Summary() {
         }
 
         @Override
@@ -34,6 +32,7 @@ public final class LatencyStats {
 
     private final double[] latencies;
     private final long[] timestamps;
+    private final double[] sorted;
     private int next;
     private int count;
 
@@ -43,6 +42,7 @@ public final class LatencyStats {
         }
         latencies = new double[window];
         timestamps = new long[window];
+        sorted = new double[window];
     }
 
     /** Records one frame: its latency and the time (nanoseconds, any monotonic clock) it finished. */
@@ -65,11 +65,20 @@ public final class LatencyStats {
         return count;
     }
 
-    public synchronized Summary summary() {
+    public Summary summary() {
+        return summary(new Summary());
+    }
+
+    /** Writes the statistics into {@code into} (no allocation) and returns it. */
+    public synchronized Summary summary(Summary into) {
+        into.count = count;
         if (count == 0) {
-            return new Summary(0, 0, 0, 0, 0);
+            into.meanMs = 0;
+            into.medianMs = 0;
+            into.p90Ms = 0;
+            into.fps = 0;
+            return into;
         }
-        double[] sorted = new double[count];
         double sum = 0;
         int oldest = (next - count + latencies.length) % latencies.length;
         for (int i = 0; i < count; i++) {
@@ -78,22 +87,30 @@ public final class LatencyStats {
         }
         long first = timestamps[oldest];
         long last = timestamps[(next - 1 + latencies.length) % latencies.length];
-        Arrays.sort(sorted);
-        double fps = count >= 2 && last > first ? (count - 1) * 1e9 / (last - first) : 0.0;
-        return new Summary(count, sum / count, percentile(sorted, 50), percentile(sorted, 90), fps);
+        Arrays.sort(sorted, 0, count);
+        into.meanMs = sum / count;
+        into.medianMs = percentile(sorted, count, 50);
+        into.p90Ms = percentile(sorted, count, 90);
+        into.fps = count >= 2 && last > first ? (count - 1) * 1e9 / (last - first) : 0.0;
+        return into;
     }
 
     /** Linear-interpolation percentile of sorted values (numpy.percentile's default method). */
     public static double percentile(double[] sorted, double p) {
-        if (sorted.length == 0) {
+        return percentile(sorted, sorted.length, p);
+    }
+
+    /** {@link #percentile(double[], double)} of the first {@code n} values. */
+    public static double percentile(double[] sorted, int n, double p) {
+        if (n == 0) {
             throw new IllegalArgumentException("no values");
         }
         if (p < 0 || p > 100) {
             throw new IllegalArgumentException("percentile must be in [0, 100], got " + p);
         }
-        double pos = p / 100.0 * (sorted.length - 1);
+        double pos = p / 100.0 * (n - 1);
         int lo = (int) Math.floor(pos);
-        int hi = Math.min(lo + 1, sorted.length - 1);
+        int hi = Math.min(lo + 1, n - 1);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 }

@@ -15,13 +15,14 @@ import java.nio.ByteBuffer;
  */
 public final class Preprocessor {
     private final ModelMetadata meta;
-    private final int height;
-    private final int width;
-    private final DataType dtype;
-    private final float[][] floatTable = new float[3][256];
-    private final byte[][] byteTable = new byte[3][256];
-    private final float padFloat;
-    private final byte padByte;
+    // package-private: LetterboxWriter writes the tensor with the same tables
+    final int height;
+    final int width;
+    final DataType dtype;
+    final float[][] floatTable = new float[3][256];
+    final byte[][] byteTable = new byte[3][256];
+    final float padFloat;
+    final byte padByte;
 
     public Preprocessor(ModelMetadata meta) {
         this.meta = meta;

@@ -147,6 +147,30 @@ public class GoldenTest {
         }
     }
 
+    /**
+     * The live path's fused letterbox ({@link LetterboxWriter}) gives Python's tensor too, also
+     * when the frame arrives rotated: the fixture turned by 270, 180 and 90 degrees and turned
+     * back upright by the writer.
+     */
+    @Test
+    public void fusedLetterboxFromARotatedFrameIsBitExact() throws IOException {
+        Preprocessor pre = new Preprocessor(meta);
+        LetterboxWriter writer = new LetterboxWriter(pre, pillowOrder());
+        for (int rot : new int[] {0, 90, 180, 270}) {
+            // the sensor frame that rot turns upright
+            int[] sensor = ImageOps.rotate(image, width, height, 360 - rot);
+            int sw = ImageOps.rotatedWidth(width, height, rot);
+            int sh = ImageOps.rotatedHeight(width, height, rot);
+            ByteBuffer buf = ByteBuffer.allocateDirect(pre.tensorBytes()).order(ByteOrder.LITTLE_ENDIAN);
+            Letterbox lb = writer.write(sensor, sw, sh, rot, buf);
+            assertEquals(width, lb.imageWidth);
+            assertEquals(height, lb.imageHeight);
+            byte[] tensor = new byte[buf.capacity()];
+            buf.get(tensor);
+            checkArray("input", tensor);
+        }
+    }
+
     @Test
     public void classMapFromModelOutput() throws IOException {
         Map<String, Object> out = obj("output");
@@ -161,6 +185,11 @@ public class GoldenTest {
         full.put(band);
         full.rewind();
         int[] ids = Postprocessor.classMap(full, meta.output, null);
+        // and the live path's one-pass argmax over the whole map
+        int[] fast = new int[ids.length];
+        Letterbox lb = Letterbox.of(height, width, meta.inputHeight(), meta.inputWidth());
+        new FramePostprocessor(meta.output).process(full, lb, new int[meta.numClasses()], fast,
+                new int[ids.length], new int[meta.numClasses()], true);
         byte[] expected = fullArray("class_map");
         int w = meta.output.dim(2);
         for (int y = rows[0]; y < rows[1]; y++) {
@@ -168,6 +197,10 @@ public class GoldenTest {
                 if ((expected[y * w + x] & 0xFF) != ids[y * w + x]) {
                     fail("class id at row " + y + ", col " + x + ": python " + (expected[y * w + x] & 0xFF)
                             + ", java " + ids[y * w + x]);
+                }
+                if ((expected[y * w + x] & 0xFF) != fast[y * w + x]) {
+                    fail("class id (FramePostprocessor) at row " + y + ", col " + x + ": python "
+                            + (expected[y * w + x] & 0xFF) + ", java " + fast[y * w + x]);
                 }
             }
         }

@@ -52,4 +52,27 @@ public class ImageOpsTest {
     public void rejectsOddAngles() {
         ImageOps.rotate(SRC, 3, 2, 45);
     }
+
+    @Test
+    public void picturesDecodeAtMost1280PxASide() {
+        // the old loop decoded a 2559 px picture whole: 2559 / 2 < 1280 kept inSampleSize 1
+        assertEquals(1, ImageOps.decodeSampleSize(2559, 1000, 1280));
+        assertArrayEquals(new int[] {1280, 500}, ImageOps.fitWithin(2559, 1000, 1280));
+        // 4000x3000: decoded at 1/2 (2000x1500, still >= 1280), then scaled to 1280x960
+        assertEquals(2, ImageOps.decodeSampleSize(4000, 3000, 1280));
+        assertArrayEquals(new int[] {1280, 960}, ImageOps.fitWithin(2000, 1500, 1280));
+        assertEquals(4, ImageOps.decodeSampleSize(3000, 6000, 1280));
+        assertArrayEquals(new int[] {640, 1280}, ImageOps.fitWithin(1500, 3000, 1280));
+        assertArrayEquals(new int[] {1280, 1280}, ImageOps.fitWithin(2560, 2560, 1280));
+        assertArrayEquals("small pictures unchanged", new int[] {640, 480}, ImageOps.fitWithin(640, 480, 1280));
+        assertEquals(1, ImageOps.decodeSampleSize(640, 480, 1280));
+        assertArrayEquals("never 0 px", new int[] {1280, 1}, ImageOps.fitWithin(100000, 10, 1280));
+        for (int w = 1; w < 6000; w += 97) {
+            for (int h = 1; h < 6000; h += 89) {
+                int s = ImageOps.decodeSampleSize(w, h, 1280);
+                int[] f = ImageOps.fitWithin(w / s, h / s, 1280);
+                assertEquals(w + "x" + h, Math.min(1280, Math.max(w / s, h / s)), Math.max(f[0], f[1]));
+            }
+        }
+    }
 }

@@ -54,4 +54,21 @@ public class LatencyStatsTest {
     public void rejectsEmptyWindow() {
         new LatencyStats(0);
     }
+
+    @Test
+    public void summaryIntoAReusedObjectMatchesANewOne() {
+        LatencyStats stats = new LatencyStats(4);
+        LatencyStats.Summary reused = new LatencyStats.Summary();
+        assertEquals(0, stats.summary(reused).count);
+        for (int i = 0; i < 9; i++) {
+            stats.add(10 - i, i * 50_000_000L);
+            LatencyStats.Summary fresh = stats.summary();
+            assertEquals(reused, stats.summary(reused));
+            assertEquals(fresh.toString(), reused.toString());
+            assertEquals(fresh.meanMs, reused.meanMs, 0);
+        }
+        stats.clear();
+        assertEquals(0.0, stats.summary(reused).medianMs, 0);
+        assertEquals(0, reused.count);
+    }
 }

@@ -2,7 +2,9 @@ package org.bisenetv2tf.core;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.nio.ByteBuffer;
 import org.junit.Test;
@@ -94,5 +96,106 @@ public class SegmentationPipelineTest {
         }
         assertArrayEquals(expected, r.imageClassMap());
         assertArrayEquals(expected, r.classMap);
+    }
+
+    static int[] stripes(int w, int h) {
+        int[] frame = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                frame[y * w + x] = x < w / 2 ? 0xFFFF0000 : (y < h / 3 ? 0xFF000000 : 0xFF0000FF);
+            }
+        }
+        return frame;
+    }
+
+    @Test
+    public void theLivePathGivesWhatRunGives() throws Exception {
+        SegmentationPipeline pipeline = new SegmentationPipeline(model(), 128);
+        FakeModel engine = new FakeModel();
+        SegmentationPipeline.Slot slot = pipeline.newSlot();
+        SegmentationPipeline.Result live = pipeline.newResult();
+        int[][] sizes = {{40, 20}, {30, 30}, {24, 16}, {17, 41}};
+        for (int[] sz : sizes) {
+            for (int rot : new int[] {0, 90, 180, 270}) {
+                int[] frame = stripes(sz[0], sz[1]);
+                SegmentationPipeline.Result expected = pipeline.run(engine, frame, sz[0], sz[1], rot);
+                pipeline.prepareArgb(slot, frame, sz[0], sz[1], rot, rot == 90);
+                assertTrue(pipeline.infer(engine, slot, live) == live);
+                String what = sz[0] + "x" + sz[1] + " rot " + rot;
+                assertEquals(what, expected.imageWidth, live.imageWidth);
+                assertEquals(what, expected.imageHeight, live.imageHeight);
+                Letterbox lb = live.letterbox;
+                int n = lb.resizedWidth * lb.resizedHeight;
+                assertArrayEquals(what, expected.maskArgb, java.util.Arrays.copyOf(live.maskArgb, n));
+                assertArrayEquals(what, expected.histogram, live.histogram);
+                assertArrayEquals(what, expected.imageClassMap(), live.imageClassMap());
+                for (int y = 0; y < live.mapHeight; y++) {
+                    for (int x = 0; x < live.mapWidth; x++) {
+                        int id = live.classMap[y * live.mapWidth + x];
+                        assertEquals(what + " at " + y + "," + x, lb.isValid(x, y) ? expected.classMap[y * 24 + x] : -1,
+                                id);
+                    }
+                }
+                assertEquals(rot == 90, live.mirrored);
+            }
+        }
+    }
+
+    @Test
+    public void yuvFramesGoThroughTheLivePathWithoutAllocating() throws Exception {
+        final SegmentationPipeline pipeline = new SegmentationPipeline(model(), 128);
+        final FakeModel engine = new FakeModel();
+        final SegmentationPipeline.Slot slot = pipeline.newSlot();
+        final SegmentationPipeline.Result live = pipeline.newResult();
+        final int w = 40;
+        final int h = 20;
+        // grey I420 frame: Y = 128, U = V = 128
+        final ByteBuffer y = ByteBuffer.allocateDirect(w * h);
+        final ByteBuffer u = ByteBuffer.allocateDirect(w * h / 4);
+        final ByteBuffer v = ByteBuffer.allocateDirect(w * h / 4);
+        for (int i = 0; i < w * h; i++) {
+            y.put(i, (byte) 128);
+        }
+        for (int i = 0; i < w * h / 4; i++) {
+            u.put(i, (byte) 128);
+            v.put(i, (byte) 128);
+        }
+        pipeline.prepareYuv(slot, y, w, 1, u, v, w / 2, 1, w, h, 90, false);
+        pipeline.infer(engine, slot, live);
+        assertEquals(20, live.imageWidth);
+        assertEquals(40, live.imageHeight);
+        assertEquals(16 * 8, live.histogram[0]); // grey is dark class 0 for the fake model
+        assertTrue(live.convertNanos >= 0 && live.preprocessNanos >= 0);
+        Allocation.assertNoneAfterWarmUp("prepareYuv + infer", new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    pipeline.prepareYuv(slot, y, w, 1, u, v, w / 2, 1, w, h, 90, false);
+                    pipeline.infer(engine, slot, live);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+    }
+
+    @Test
+    public void aSlotOfAnotherPipelineIsRefused() throws Exception {
+        SegmentationPipeline a = new SegmentationPipeline(model(), 128);
+        SegmentationPipeline b = new SegmentationPipeline(model(), 128);
+        SegmentationPipeline.Slot slot = a.newSlot();
+        assertSame(a, slot.owner());
+        try {
+            b.prepareArgb(slot, new int[4], 2, 2, 0, false);
+            fail("prepared another pipeline's slot");
+        } catch (IllegalArgumentException expected) {
+            // a model change: the camera thread still held an old slot
+        }
+        try {
+            a.infer(new FakeModel(), slot, a.newResult());
+            fail("ran an unprepared slot");
+        } catch (IllegalStateException expected) {
+            // nothing was prepared in it
+        }
     }
 }

@@ -102,4 +102,103 @@ public class YuvConverterTest {
             assertTrue(channelDiff(reference(ys[i], us[k], vs[k]), a[i]) <= 1);
         }
     }
+
+    /** A frame in the given layout: Y rows yStride apart (pixel stride yPs), chroma as I420 or NV21. */
+    static ByteBuffer[] layout(int[] ys, int[] us, int[] vs, int w, int h, int yStride, int yPs, boolean nv21,
+                               int uvStride) {
+        int cw = (w + 1) / 2;
+        int chh = (h + 1) / 2;
+        byte[] y = new byte[yStride * (h - 1) + (w - 1) * yPs + 1];
+        for (int r = 0; r < h; r++) {
+            for (int x = 0; x < w; x++) {
+                y[r * yStride + x * yPs] = (byte) ys[r * w + x];
+            }
+        }
+        if (nv21) {
+            byte[] vu = new byte[uvStride * (chh - 1) + 2 * cw];
+            for (int r = 0; r < chh; r++) {
+                for (int x = 0; x < cw; x++) {
+                    vu[r * uvStride + 2 * x] = (byte) vs[r * cw + x];
+                    vu[r * uvStride + 2 * x + 1] = (byte) us[r * cw + x];
+                }
+            }
+            ByteBuffer v = ByteBuffer.allocateDirect(vu.length - 1);
+            v.put(vu, 0, vu.length - 1).rewind();
+            ByteBuffer all = ByteBuffer.allocateDirect(vu.length);
+            all.put(vu).position(1);
+            return new ByteBuffer[] {direct(y), all.slice(), v};
+        }
+        byte[] u = new byte[uvStride * (chh - 1) + cw];
+        byte[] v = new byte[u.length];
+        for (int r = 0; r < chh; r++) {
+            for (int x = 0; x < cw; x++) {
+                u[r * uvStride + x] = (byte) us[r * cw + x];
+                v[r * uvStride + x] = (byte) vs[r * cw + x];
+            }
+        }
+        return new ByteBuffer[] {direct(y), direct(u), direct(v)};
+    }
+
+    static ByteBuffer direct(byte[] b) {
+        ByteBuffer d = ByteBuffer.allocateDirect(b.length);
+        d.put(b).rewind();
+        return d;
+    }
+
+    @Test
+    public void theReusableConverterGivesTheSamePixelsForEveryLayout() {
+        java.util.Random rnd = new java.util.Random(3);
+        YuvConverter conv = new YuvConverter();
+        int[][] sizes = {{6, 4}, {7, 5}, {1, 1}, {2, 3}, {33, 17}, {640, 480}};
+        for (int[] sz : sizes) {
+            int w = sz[0];
+            int h = sz[1];
+            int cw = (w + 1) / 2;
+            int chh = (h + 1) / 2;
+            int[] ys = new int[w * h];
+            int[] us = new int[cw * chh];
+            int[] vs = new int[cw * chh];
+            for (int i = 0; i < ys.length; i++) {
+                ys[i] = rnd.nextInt(256);
+            }
+            for (int i = 0; i < us.length; i++) {
+                us[i] = rnd.nextInt(256); // the extremes of the chroma range included
+                vs[i] = i % 7 == 0 ? 0 : i % 7 == 1 ? 255 : rnd.nextInt(256);
+            }
+            for (boolean nv21 : new boolean[] {false, true}) {
+                for (int yPs : new int[] {1, 2}) {
+                    int yStride = w * yPs + 3;
+                    int uvStride = nv21 ? 2 * cw + 5 : cw + 2;
+                    ByteBuffer[] p = layout(ys, us, vs, w, h, yStride, yPs, nv21, uvStride);
+                    int uvPs = nv21 ? 2 : 1;
+                    int[] expected = new int[w * h];
+                    YuvConverter.toArgb(p[0], yStride, yPs, p[1], p[2], uvStride, uvPs, w, h, expected);
+                    int[] got = new int[w * h];
+                    conv.convert(p[0], yStride, yPs, p[1], p[2], uvStride, uvPs, w, h, got);
+                    assertTrue(w + "x" + h + " nv21=" + nv21 + " yPs=" + yPs,
+                            java.util.Arrays.equals(expected, got));
+                    assertEquals("positions restored", 0, p[0].position());
+                    assertEquals(0, p[1].position());
+                    assertEquals(0, p[2].position());
+                }
+            }
+        }
+    }
+
+    @Test
+    public void theReusableConverterAllocatesNothingPerFrame() {
+        final int w = 640;
+        final int h = 480;
+        int[] ys = new int[w * h];
+        int[] us = new int[w * h / 4];
+        final ByteBuffer[] p = layout(ys, us, us, w, h, w, 1, true, w);
+        final int[] out = new int[w * h];
+        final YuvConverter conv = new YuvConverter();
+        Allocation.assertNoneAfterWarmUp("YuvConverter.convert", new Runnable() {
+            @Override
+            public void run() {
+                conv.convert(p[0], w, 1, p[1], p[2], w, 2, w, h, out);
+            }
+        });
+    }
 }
