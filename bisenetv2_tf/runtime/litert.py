@@ -16,6 +16,19 @@ def interpreter(content=None, path=None, threads=2):
     return it
 
 
+def run_prepared(it, tensor):
+    """Set an input tensor already in the model's dtype (``metadata.preprocess_rgb``'s
+    output), invoke, and return the raw output tensor; ``ValueError`` naming both when
+    the tensor's shape or dtype is not the model's input."""
+    inp, out = it.get_input_details()[0], it.get_output_details()[0]
+    if tuple(inp["shape"]) != tuple(tensor.shape) or np.dtype(inp["dtype"]) != tensor.dtype:
+        raise ValueError(f"model input {list(inp['shape'])} {np.dtype(inp['dtype'])} does not match the "
+                         f"tensor's {list(tensor.shape)} {tensor.dtype}")
+    it.set_tensor(inp["index"], tensor)
+    it.invoke()
+    return it.get_tensor(out["index"])
+
+
 def run_tflite(it, x):
     """Run one (1,H,W,3) float32 normalized input; quantizes/dequantizes as the model needs.
 

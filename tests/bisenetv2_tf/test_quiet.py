@@ -146,3 +146,11 @@ def test_importing_the_package_loads_no_tensorflow_and_reads_no_argv():
     # the model builders load TensorFlow (quietly) on first use
     r = _run(["-c", "import sys, bisenetv2_tf; bisenetv2_tf.bisenetv2; print('tensorflow' in sys.modules)"], _env())
     assert r.returncode == 0 and r.stdout.split() == ["True"] and r.stderr == "", r.stderr
+
+
+def test_metadata_and_litert_runner_import_without_tensorflow():
+    code = ("import sys; from bisenetv2_tf.runtime import metadata; "
+            "from bisenetv2_tf.runtime.litert import interpreter, run_prepared; "
+            "print('tensorflow' in sys.modules)")
+    r = _run(["-c", code], _env())
+    assert r.returncode == 0 and r.stdout.split() == ["False"], r.stderr

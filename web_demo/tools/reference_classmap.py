@@ -25,22 +25,13 @@ import time
 
 import numpy as np
 
+import sys
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, REPO)  # the repository's bisenetv2_tf (an installed one works too)
 
-
-def _load_metadata_module():
-    """bisenetv2_tf/runtime/metadata.py itself, loaded by path: ``import bisenetv2_tf`` would import
-    TensorFlow (seconds) for a module that needs only numpy and PIL."""
-    import importlib.util
-
-    path = os.path.join(REPO, "bisenetv2_tf", "runtime", "metadata.py")
-    spec = importlib.util.spec_from_file_location("tflite_metadata", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-metadata = _load_metadata_module()
+from bisenetv2_tf.runtime import metadata  # noqa: E402  (numpy only: no TensorFlow)
+from bisenetv2_tf.runtime.litert import interpreter, run_prepared  # noqa: E402
 
 # (h, w) of the preprocessing cases for a 384 x 480 input: no resize, up, down,
 # odd sizes, a half-pixel rounding case, extreme aspect ratios.
@@ -50,20 +41,16 @@ CASES = [(360, 480), (384, 480), (180, 240), (720, 960), (97, 131), (1000, 333),
 
 def run_reference(model_path, image_path, out_dir, threads=2, bench=0, meta_path=None):
     from PIL import Image
-    from ai_edge_litert.interpreter import Interpreter
 
     meta = metadata.read(meta_path or os.path.splitext(model_path)[0] + ".json")
     image = np.asarray(Image.open(image_path).convert("RGB"))
     x = metadata.preprocess_rgb(image, meta)
-    it = Interpreter(model_path=model_path, num_threads=threads)
-    it.allocate_tensors()
+    it = interpreter(path=model_path, threads=threads)
+    try:
+        y = run_prepared(it, x)
+    except ValueError as err:
+        raise SystemExit(f"{model_path}: {err} (from the metadata)") from None
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
-    if tuple(inp["shape"]) != x.shape or np.dtype(inp["dtype"]) != x.dtype:
-        raise SystemExit(f"{model_path}: input {inp['shape']} {inp['dtype']} does not match the "
-                         f"metadata's {x.shape} {x.dtype}")
-    it.set_tensor(inp["index"], x)
-    it.invoke()
-    y = it.get_tensor(out["index"])
     class_map = metadata.class_map_from_output(y, meta)
     big_h, big_w = meta["input"]["shape"][1:3]
     _, (new_h, new_w) = metadata.letterbox_geometry(image.shape[:2], (big_h, big_w))
