@@ -16,7 +16,8 @@
 #
 # It states what it needs before it starts and installs what is missing: Debian packages with
 # apt-get; Maven Central artifacts with mvn; for --check, a virtualenv with the exact
-# requirements.txt pins of numpy, Pillow and ai-edge-litert (pip, from PyPI). Downloads are
+# requirements.txt pins of numpy, Pillow and ai-edge-litert (pip, from PyPI), and gcc + patchelf
+# (the APK's x86_64 LiteRT library runs the app's inference path on this JVM). Downloads are
 # cached outside git: Maven's local repository (~/.m2/repository, or MAVEN_REPO) and
 # BISENETV2_ANDROID_CACHE (~/.cache/bisenetv2-android: debug keystore, the virtualenv).
 # The models come from models/camvid (MODELS_DIR) and are copied into build/assets.
@@ -125,6 +126,8 @@ TOOLS=(aapt2:aapt zipalign:zipalign apksigner:apksigner dexdump:dexdump mvn:mave
        javac:openjdk-17-jdk-headless jar:openjdk-17-jdk-headless jdeps:openjdk-17-jdk-headless
        keytool:openjdk-17-jdk-headless readelf:binutils python3:python3)
 if [[ "$MODE" == "check" ]]; then
+    # the APK's x86_64 libLiteRt.so made loadable on glibc (tools/desktop_litert/port_litert.sh)
+    TOOLS+=(gcc:gcc patchelf:patchelf nm:binutils)
     NUMPY="$(pin numpy)"
     PILLOW="$(pin pillow)"
     PY_LITERT="$(pin ai-edge-litert)"
@@ -320,6 +323,7 @@ echo "built $APK ($(( $(stat -c %s "$APK") / 1024 )) KiB) in $(( $(date +%s) - T
 # ================================================================ --check
 passed=0
 failed=0
+skipped=0
 ok() { echo "ok   $*"; passed=$((passed + 1)); }
 bad() { echo "FAIL $*"; failed=$((failed + 1)); }
 check() { # description, command...
@@ -490,7 +494,8 @@ mapfile -t robolectric_tests < <(grep -rl 'org\.robolectric' "$APP_TEST_JAVA" --
 mapfile -t plain_app < <(grep -rL '^import android\.' "$APP_JAVA" --include='*.java' | sort)
 
 step "controller tests (JUnit on the JVM: fake interpreter, fake camera)"
-junit_suite "controller tests" junit-controller "$JUNIT_CP" "$JUNIT_CP" "" "${plain_tests[@]}" \
+# (LiteRtEngineFactory is Android-free and among them: LiteRT's classes to compile it; not run here)
+junit_suite "controller tests" junit-controller "$JUNIT_CP:$LITERT_CP" "$JUNIT_CP:$LITERT_CP" "" "${plain_tests[@]}" \
     "${plain_app[@]}" $(find "$CORE_JAVA" -name '*.java')
 
 step "Activity tests (Robolectric $ROBOLECTRIC offline, API $ROBOLECTRIC_SDK, the APK's resources)"
@@ -578,6 +583,54 @@ else
     sed 's/^/     /' "$BUILD/runtime.log" | tail -30
 fi
 
+# The app's real inference path on this JVM: the APK's own x86_64 libLiteRt.so (bionic) made
+# loadable on glibc, then the app's SegmentationController + LiteRtEngineFactory on LiteRT's Java
+# classes run recorded YUV frames; the class maps must equal the Python reference's.
+step "the app's inference path on the desktop JVM: the APK's x86_64 libLiteRt.so on glibc"
+DESKTOP="$BUILD/desktop-litert"
+DESKTOP_TOOLS="$HERE/tools/desktop_litert"
+port_litert() {
+    local so="$BUILD/apk/lib/x86_64/libLiteRt.so"
+    if [[ ! -f "$so" ]]; then # an APK without x86_64 (APK_ABIS): the same AAR's library
+        so="$BUILD/aar/litert/jni/x86_64/libLiteRt.so"
+        echo "(the APK has no x86_64 library: $so from the same LiteRT AAR)"
+    fi
+    bash "$DESKTOP_TOOLS/port_litert.sh" "$so" "$DESKTOP/lib"
+}
+desktop_libc="$(getconf GNU_LIBC_VERSION 2>/dev/null || true)"
+desktop_host="$(uname -s) $(uname -m), ${desktop_libc:-no glibc}"
+if [[ "$(uname -s)-$(uname -m)" != Linux-x86_64 || "$desktop_libc" != glibc* ]]; then
+    # an external reason: LiteRT's x86_64 Android library runs only on an x86-64 glibc Linux
+    echo "SKIP the app's inference path on the desktop JVM: needs x86-64 Linux with glibc, this host is $desktop_host"
+    skipped=$((skipped + 1))
+elif port_litert > "$BUILD/desktop-port.log" 2>&1; then
+    ok "the APK's x86_64 libLiteRt.so, patched for glibc (patchelf + shim), loads with every symbol bound"
+    sed -n -e 's/^   /     /p' "$BUILD/desktop-port.log" | grep -E 'needed:|imports;|dlopen|LD_DEBUG'
+    desktop_images=("$HERE"/tools/fixtures/*.png)
+    camvid_val="$REPO/../shared/data/camvid/val"
+    if [[ -d "$camvid_val" ]]; then
+        mapfile -t -O "${#desktop_images[@]}" desktop_images < <(find "$camvid_val" -name '*.png' | sort | head -1)
+    fi
+    if "$VENV/bin/python" "$DESKTOP_TOOLS/frames.py" --assets "$BUILD/assets" --images "${desktop_images[@]}" \
+            --out "$DESKTOP/frames" > "$BUILD/desktop-frames.log" 2>&1; then
+        # the shim answers ro.build.version.sdk as a device at the app's minSdk would
+        export ANDROIDSHIM_SDK_INT="$MIN_SDK"
+        junit_suite "the app's inference path on the desktop JVM (LiteRT $LITERT x86_64, recorded YUV frames)" \
+            junit-desktop "$JUNIT_CP:$LITERT_CP" "$JUNIT_CP:$LITERT_CP" \
+            "-Djava.library.path=$DESKTOP/lib -Ddesktop.frames=$DESKTOP/frames -Ddesktop.assets=$BUILD/assets -Ddesktop.summary=$DESKTOP/summary.txt" \
+            $(find "$HERE/app/src/desktopTest/java" -name '*.java') "${plain_app[@]}" $(find "$CORE_JAVA" -name '*.java')
+        [[ -s "$DESKTOP/summary.txt" ]] && sed 's/^/     /' "$DESKTOP/summary.txt"
+        echo "     ${#desktop_images[@]} images x 2 recorded frames (NV21 upright; I420 with padded rows, turned 90 degrees);" \
+            "reference: preprocess_rgb + ai-edge-litert $PY_LITERT (XNNPACK, 2 threads)"
+    else
+        bad "recorded YUV frames and the Python reference (tools/desktop_litert/frames.py)"
+        sed 's/^/     /' "$BUILD/desktop-frames.log" | tail -20
+    fi
+else
+    bad "the APK's x86_64 libLiteRt.so, patched for glibc (tools/desktop_litert/port_litert.sh)"
+    sed 's/^/     /' "$BUILD/desktop-port.log" | tail -30
+fi
+
 echo "build_apk.sh --check: $(( $(date +%s) - T0 )) s"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed$( ((skipped == 0)) || echo ", $skipped skipped (see SKIP above)")"
 [[ $failed -eq 0 ]]

@@ -1,12 +1,7 @@
 package org.bisenetv2tf.demo;
 
-import android.content.res.AssetFileDescriptor;
-import android.content.res.AssetManager;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import org.bisenetv2tf.core.Delegate;
 import org.bisenetv2tf.core.ModelMetadata;
@@ -21,8 +16,17 @@ import org.tensorflow.lite.Tensor;
  * LiteRT artifact on Maven Central) runs no delegates, and neither LiteRT's GPU accelerator nor
  * a 16 KB-aligned GPU delegate is on Maven Central. GPU and NNAPI are refused with a "not in
  * this build" message (the README says what the GPU path needs).
+ *
+ * <p>No Android class here: the model bytes come from a {@link ModelBuffers} (the APK's
+ * assets, memory-mapped, in the app), so the desktop-JVM test runs this very class on LiteRT's
+ * x86_64 library (build_apk.sh --check, app/src/desktopTest).
  */
 final class LiteRtEngineFactory implements SegmentationController.EngineFactory {
+    /** Where the model files come from: a direct buffer holding the whole .tflite file. */
+    interface ModelBuffers {
+        ByteBuffer map(String modelFile) throws IOException;
+    }
+
     /** The runtime's JNI library, lib/ABI/libLiteRt.so in the APK (from the litert AAR). */
     static final String LIBRARY = "LiteRt";
     static final String NOT_IN_THIS_BUILD =
@@ -30,10 +34,10 @@ final class LiteRtEngineFactory implements SegmentationController.EngineFactory 
 
     private static boolean libraryLoaded;
 
-    private final AssetManager assets;
+    private final ModelBuffers models;
 
-    LiteRtEngineFactory(AssetManager assets) {
-        this.assets = assets;
+    LiteRtEngineFactory(ModelBuffers models) {
+        this.models = models;
     }
 
     /**
@@ -58,7 +62,7 @@ final class LiteRtEngineFactory implements SegmentationController.EngineFactory 
         Interpreter.Options options = new Interpreter.Options();
         options.setNumThreads(threads);
         options.setUseXNNPACK(true);
-        Interpreter interpreter = new Interpreter(mapAsset(modelFile), options);
+        Interpreter interpreter = new Interpreter(models.map(modelFile), options);
         try {
             check(interpreter.getInputTensor(0), meta.input, "input");
             check(interpreter.getOutputTensor(0), meta.output, "output");
@@ -73,22 +77,6 @@ final class LiteRtEngineFactory implements SegmentationController.EngineFactory 
         if (!Arrays.equals(tensor.shape(), expected.shape()) || tensor.numBytes() != expected.numBytes()) {
             throw new IllegalStateException("the model's " + what + " tensor " + Arrays.toString(tensor.shape())
                     + " does not match its metadata " + Arrays.toString(expected.shape()));
-        }
-    }
-
-    private MappedByteBuffer mapAsset(String name) throws IOException {
-        // needs the model stored uncompressed in the APK (build_apk.sh / noCompress "tflite")
-        AssetFileDescriptor fd = assets.openFd(name);
-        try {
-            FileInputStream in = new FileInputStream(fd.getFileDescriptor());
-            try {
-                return in.getChannel().map(FileChannel.MapMode.READ_ONLY, fd.getStartOffset(),
-                        fd.getDeclaredLength());
-            } finally {
-                in.close();
-            }
-        } finally {
-            fd.close();
         }
     }
 

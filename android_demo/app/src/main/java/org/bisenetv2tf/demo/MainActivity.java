@@ -5,6 +5,7 @@ import android.app.Activity;
 import android.content.ContentResolver;
 import android.content.Intent;
 import android.content.pm.PackageManager;
+import android.content.res.AssetFileDescriptor;
 import android.content.res.AssetManager;
 import android.content.res.Configuration;
 import android.graphics.Bitmap;
@@ -26,8 +27,11 @@ import android.widget.Spinner;
 import android.widget.TextView;
 import android.widget.Toast;
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -120,9 +124,9 @@ public final class MainActivity extends Activity {
             }
         };
         int cores = Runtime.getRuntime().availableProcessors();
-        SegmentationController.EngineFactory engines = engineFactoryForTests != null ? engineFactoryForTests
-                : new LiteRtEngineFactory(getAssets());
         AssetModelFiles files = new AssetModelFiles(getAssets());
+        SegmentationController.EngineFactory engines = engineFactoryForTests != null ? engineFactoryForTests
+                : new LiteRtEngineFactory(files);
         controller = new SegmentationController(worker, engines, files, new UiListener(), cores);
         try {
             models = SegmentationController.modelsIn(files.list());
@@ -380,8 +384,9 @@ public final class MainActivity extends Activity {
         }
     }
 
-    /** Model files and their JSON from the APK's assets. */
-    private static final class AssetModelFiles implements SegmentationController.ModelFiles {
+    /** Model files and their JSON from the APK's assets; models memory-mapped for LiteRT. */
+    private static final class AssetModelFiles implements SegmentationController.ModelFiles,
+            LiteRtEngineFactory.ModelBuffers {
         private final AssetManager assets;
 
         AssetModelFiles(AssetManager assets) {
@@ -406,6 +411,23 @@ public final class MainActivity extends Activity {
                 return new String(out.toByteArray(), StandardCharsets.UTF_8);
             } finally {
                 in.close();
+            }
+        }
+
+        @Override
+        public ByteBuffer map(String name) throws IOException {
+            // needs the model stored uncompressed in the APK (build_apk.sh / noCompress "tflite")
+            AssetFileDescriptor fd = assets.openFd(name);
+            try {
+                FileInputStream in = new FileInputStream(fd.getFileDescriptor());
+                try {
+                    return in.getChannel().map(FileChannel.MapMode.READ_ONLY, fd.getStartOffset(),
+                            fd.getDeclaredLength());
+                } finally {
+                    in.close();
+                }
+            } finally {
+                fd.close();
             }
         }
     }

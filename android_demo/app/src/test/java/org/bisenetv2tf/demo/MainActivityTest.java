@@ -93,6 +93,22 @@ public class MainActivityTest {
         throw new AssertionError("view never showed '" + contains + "': '" + v.getText() + "'");
     }
 
+    /**
+     * The camera permission request: CameraSource asks from its camera thread, through
+     * runOnUiThread, so it may come after setup() returns (seen on a busy machine).
+     */
+    private static ShadowActivity.PermissionsRequest permissionRequest(MainActivity a) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            shadowOf(Looper.getMainLooper()).idle();
+            ShadowActivity.PermissionsRequest request = shadowOf(a).getLastRequestedPermission();
+            if (request != null) {
+                return request;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the camera permission was never requested");
+    }
+
     @Test
     public void startsInLiveModeWithTheShippedModelsOnTheCpuAndAsksForTheCamera() throws Exception {
         ActivityController<MainActivity> c = Robolectric.buildActivity(MainActivity.class).setup();
@@ -109,8 +125,7 @@ public class MainActivityTest {
         assertEquals(View.VISIBLE, runtime.getVisibility());
         String says = runtime.getText().toString();
         assertTrue(says, says.contains("GPU and NNAPI are not in this build"));
-        ShadowActivity.PermissionsRequest request = shadowOf(a).getLastRequestedPermission();
-        assertNotNull(request);
+        ShadowActivity.PermissionsRequest request = permissionRequest(a);
         assertEquals(Manifest.permission.CAMERA, request.requestedPermissions[0]);
         // no LiteRT JNI library (libLiteRt.so) on the JVM: the load fails and the screen says so
         idleUntil(a, R.id.live_status, "Could not load the model");
@@ -216,7 +231,7 @@ public class MainActivityTest {
         idleUntil(a, R.id.live_status, "on CPU (XNNPACK)"); // the model first: its status line comes later otherwise
         TextureView preview = (TextureView) a.findViewById(R.id.preview);
         preview.getSurfaceTextureListener().onSurfaceTextureAvailable(new SurfaceTexture(0), 480, 640);
-        assertNotNull(shadowOf(a).getLastRequestedPermission());
+        assertNotNull(permissionRequest(a));
         a.onRequestPermissionsResult(1, new String[] {Manifest.permission.CAMERA},
                 new int[] {PackageManager.PERMISSION_DENIED});
         idleUntil(a, R.id.live_status, CameraController.NO_PERMISSION);
