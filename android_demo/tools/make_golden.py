@@ -38,7 +38,8 @@ import PIL
 from PIL import Image
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
-from bisenetv2_tf.runtime import metadata  # noqa: E402
+from bisenetv2_tf.runtime import metadata  # noqa: E402  (numpy only: no TensorFlow)
+from bisenetv2_tf.runtime.litert import interpreter, run_prepared  # noqa: E402
 
 FORMAT = "bisenetv2-tf/golden"
 DEFAULT_OUT = os.path.join(os.path.dirname(__file__), "..", "core", "src", "test", "resources", "golden")
@@ -80,17 +81,10 @@ def blend(image, classes, colors, alpha):
 
 
 def run_model(model_path, x):
-    from ai_edge_litert.interpreter import Interpreter
-
-    it = Interpreter(model_path=model_path, num_threads=2)
-    it.allocate_tensors()
-    inp, out = it.get_input_details()[0], it.get_output_details()[0]
-    if tuple(inp["shape"]) != x.shape or np.dtype(inp["dtype"]) != x.dtype:
-        raise SystemExit(f"{model_path}: model input {inp['shape']} {np.dtype(inp['dtype'])} does not match "
-                         f"the metadata's {x.shape} {x.dtype}")
-    it.set_tensor(inp["index"], x)
-    it.invoke()
-    return it.get_tensor(out["index"])
+    try:
+        return run_prepared(interpreter(path=model_path, threads=2), x)
+    except ValueError as err:
+        raise SystemExit(f"{model_path}: {err} (from the metadata)") from None
 
 
 def make_case(model_path, image_path, out_dir, alpha, band_bytes):
