@@ -20,6 +20,7 @@ unaffected. ``BISENETV2_VERBOSE=1`` leaves TensorFlow's logging as it is by defa
 import contextlib
 import os
 import sys
+import types
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 _OWN_LOG_LEVEL = False  # TF_CPP_MIN_LOG_LEVEL was set here, not by the user
@@ -107,6 +108,20 @@ _LAZY = {
     "with_output_head": "bisenetv2_tf.model",
     "ClassMap": "bisenetv2_tf.output_layers",
 }
+
+
+class _Package(types.ModuleType):
+    """``from bisenetv2_tf import bisenetv1`` is the V1 builder, whatever was imported
+    before: importing the submodule ``bisenetv2_tf.bisenetv1`` would otherwise bind the
+    package attribute to the module (the builder is then loaded lazily, like the others)."""
+
+    def __setattr__(self, name, value):
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name):
