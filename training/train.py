@@ -86,8 +86,8 @@ def parse_args(argv=None):
     o.add_argument("--aux-weight", type=float, default=1.0, help="weight of each aux loss (0 disables)")
     o.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="keep an exponential moving average of the weights (decay such as 0.999) and export "
-                        "it at the end of the run; validation during the run scores the raw weights "
-                        "(default 0: off)")
+                        "it at the end of the run (instead of --export's choice); validation during the run "
+                        "scores the raw weights (default 0: off)")
     o.add_argument("--aux-resolution", choices=("full", "own"), default="full",
                    help="score each aux head at the input size (full, as upstream; default) or at its own "
                         "resolution, 1/2 to 1/16 of it, against nearest-resized labels (own: a faster step)")
@@ -511,6 +511,10 @@ def export_final(model, args, num_classes, paths, state):
     (OUT_DIR/model.h5 for a QAT model). Non-finite weights are never exported."""
     best = paths.get("best")
     use_best = args.export == "best" and state.get("best") is not None
+    if use_best and args.ema:
+        print("note: --ema exports the moving average of the weights; the best epoch was chosen on the raw "
+              "weights, so it is not exported", flush=True)
+        use_best = False
     if use_best and not (best and os.path.isfile(best)):
         print(f"warning: the best model ({best}) was written on another machine and is not here; "
               f"exporting the last epoch's weights", flush=True)
