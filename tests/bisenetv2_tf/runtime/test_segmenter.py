@@ -97,7 +97,16 @@ def test_embedded_class_info_round_trips_and_every_kind_agrees(name, street, tmp
 
 
 def test_a_model_without_class_info_gets_numbered_classes(tmp_path, street):
+    import onnx
+
     path = tmp_path / "plain.onnx"
-    shutil.copy(MODELS / "bisenetv2.onnx", path)
+    model = onnx.load(MODELS / "bisenetv2.onnx")
+    del model.metadata_props[:]
+    onnx.save(model, path)
     seg = Segmenter(path)
     assert seg.info.source == "default" and seg.class_names == [str(i) for i in range(11)]
+
+
+@pytest.mark.parametrize("name", ["bisenetv2.keras", "bisenetv2.onnx", "bisenetv2_qat.h5"])
+def test_shipped_artifacts_carry_their_classes(name):
+    assert model_info.read_embedded(str(MODELS / name))["labels"] == CAMVID_NAMES
