@@ -43,16 +43,7 @@ from bisenetv2_tf.data import datasets
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.predictors import (DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor,
                                               read_image)
-
-
-def colorize(ids, colors):
-    palette = np.zeros((256, 3), np.uint8)
-    palette[: len(colors)] = np.asarray(colors, np.uint8)
-    return palette[np.clip(ids, 0, 255)]
-
-
-def overlay(image, mask_rgb, alpha=0.5):
-    return (image.astype(np.float32) * (1 - alpha) + mask_rgb.astype(np.float32) * alpha).round().astype(np.uint8)
+from bisenetv2_tf.runtime.segmenter import blend as overlay, colorize
 
 
 def _valid_colors(colors, num_classes):

@@ -21,10 +21,9 @@ longer side exceeds ``max_side`` are predicted at that size and scaled back.
 import os
 
 import numpy as np
-from PIL import Image, ImageOps
 
 from bisenetv2_tf.runtime import metadata, model_info
-from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, bounded_class_map, load_predictor
+from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, bounded_class_map, load_predictor, read_image
 
 
 def as_rgb_uint8(image, name="image"):
@@ -52,10 +51,16 @@ def as_rgb_uint8(image, name="image"):
     raise ValueError(f"{name}: unsupported pixel type {array.dtype}")
 
 
-def read_rgb(path):
-    """An image file -> (H,W,3) uint8 RGB as a viewer shows it (EXIF orientation applied)."""
-    with Image.open(path) as img:
-        return np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+def colorize(ids, colors):
+    """(H,W) class ids -> (H,W,3) uint8 colours; ids without a colour are black."""
+    palette = np.zeros((256, 3), np.uint8)
+    palette[: len(colors)] = np.asarray(colors, np.uint8).reshape(-1, 3)
+    return palette[np.clip(ids, 0, 255)]
+
+
+def blend(image, mask_rgb, alpha=0.5):
+    """``(1 - alpha) * image + alpha * mask``, rounded to uint8."""
+    return (image.astype(np.float32) * (1 - alpha) + mask_rgb.astype(np.float32) * alpha).round().astype(np.uint8)
 
 
 class Segmenter:
@@ -88,7 +93,7 @@ class Segmenter:
         """Class ids (uint8) at each image's size: (H,W) for one image, (N,H,W) for an
         (N,H,W,3) batch, a list for a list (images of different sizes)."""
         if isinstance(images, (str, os.PathLike)):
-            return self._one(read_rgb(images))
+            return self._one(read_image(images))
         if isinstance(images, (list, tuple)):
             return [self.predict(image) for image in images]
         array = np.asarray(images)
@@ -102,16 +107,13 @@ class Segmenter:
 
     def colorize(self, ids):
         """(H,W) class ids -> (H,W,3) uint8 colours; ids without a colour are black."""
-        palette = np.zeros((256, 3), np.uint8)
-        palette[: len(self.colors)] = np.asarray(self.colors, np.uint8).reshape(-1, 3)
-        return palette[np.asarray(ids, np.uint8)]
+        return colorize(ids, self.colors)
 
     def overlay(self, rgb, ids, alpha=0.5):
         """The class colours blended over the image: ``(1 - alpha) * rgb + alpha * colour``."""
         if not 0 <= alpha <= 1:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        rgb = as_rgb_uint8(read_rgb(rgb) if isinstance(rgb, (str, os.PathLike)) else rgb)
+        rgb = as_rgb_uint8(read_image(rgb) if isinstance(rgb, (str, os.PathLike)) else rgb)
         if rgb.shape[:2] != np.shape(ids)[-2:]:
             raise ValueError(f"class map {np.shape(ids)} does not match the image {rgb.shape[:2]}")
-        mixed = rgb.astype(np.float32) * (1 - alpha) + self.colorize(ids).astype(np.float32) * alpha
-        return mixed.round().astype(np.uint8)
+        return blend(rgb, self.colorize(ids), alpha)
