@@ -35,21 +35,15 @@ class RunawayGuard(keras.callbacks.Callback):
         super().__init__()
         self.growth, self.floor, self.every = growth, floor, every
 
-    def _watched(self):
-        return [w for w in self.model.weights
-                if any(k in w.name for k in ("kernel", "gamma", "beta", "moving_variance")) and w.shape.rank]
-
     def on_train_begin(self, logs=None):
-        self.start = {w.name: float(np.abs(w.numpy()).max()) for w in self._watched()}
+        self.watched = [(w, float(np.abs(w.numpy()).max())) for w in self.model.weights
+                        if any(k in w.name for k in ("kernel", "gamma", "beta", "moving_variance")) and w.shape.rank]
 
     def on_train_batch_end(self, batch, logs=None):
         if (batch + 1) % self.every:
             return
-        for w in self._watched():
+        for w, before in self.watched:
             now = float(np.abs(w.numpy()).max())
-            before = self.start.get(w.name)
-            if before is None:
-                continue
             factor = self.growth ** 2 if "moving_variance" in w.name else self.growth
             if now > max(factor * before, self.floor):
                 raise NaNLossError(
