@@ -40,7 +40,7 @@ from PIL import Image
 from bisenetv2_tf import cli
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_dir
 from bisenetv2_tf.data import datasets
-from bisenetv2_tf.runtime import metadata
+from bisenetv2_tf.runtime import metadata, model_info
 from bisenetv2_tf.runtime.predictors import (DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor,
                                               read_image)
 from bisenetv2_tf.runtime.segmenter import blend as overlay, colorize
@@ -63,12 +63,7 @@ def _valid_colors(colors, num_classes):
 def _train_args_colors(model_path, num_classes):
     """Colors from the train_args.json training.train wrote beside OUT_DIR/model.keras
     (or above OUT_DIR/checkpoints/*.keras), when its class count matches the model's."""
-    folder = os.path.dirname(os.path.abspath(model_path))
-    folders = [folder] + ([os.path.dirname(folder)] if os.path.basename(folder) == "checkpoints" else [])
-    for folder in folders:
-        path = os.path.join(folder, "train_args.json")
-        if not os.path.isfile(path):
-            continue
+    for path in model_info.train_args_paths(model_path):
         try:
             with open(path) as f:
                 info = json.load(f)

@@ -122,17 +122,22 @@ def read_embedded(path):
     return None
 
 
-def _train_args(model_path):
-    """train_args.json beside OUT_DIR/model.keras, or above OUT_DIR/checkpoints/."""
+def train_args_paths(model_path):
+    """The train_args.json files training.train may have written for a model: beside
+    OUT_DIR/model.keras, or above OUT_DIR/checkpoints/*.keras; existing ones, nearest first."""
     folder = os.path.dirname(os.path.abspath(model_path))
     folders = [folder] + ([os.path.dirname(folder)] if os.path.basename(folder) == "checkpoints" else [])
-    for folder in folders:
-        path = os.path.join(folder, "train_args.json")
-        if os.path.isfile(path):
-            with open(path) as f:
-                args = json.load(f)
-            return {"model": args.get("model", "unknown"), "labels": args["class_names"],
-                    "colors": args["colors"], "ignore_index": args.get("ignore_index", 255)}
+    paths = [os.path.join(f, "train_args.json") for f in folders]
+    return [p for p in paths if os.path.isfile(p)]
+
+
+def _train_args(model_path):
+    """The class part of the nearest train_args.json of a model, or None."""
+    for path in train_args_paths(model_path):
+        with open(path) as f:
+            args = json.load(f)
+        return {"model": args.get("model", "unknown"), "labels": args["class_names"],
+                "colors": args["colors"], "ignore_index": args.get("ignore_index", 255)}
     return None
 
 
