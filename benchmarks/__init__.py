@@ -1,7 +1,7 @@
 """Benchmarks that print tables (speed and memory targets live here, not in tests).
 
-A command-line package: importing it sets TF_USE_LEGACY_KERAS and loads TensorFlow
-quietly (``--verbose`` in the command line keeps TensorFlow's own log lines)."""
+A command-line package: importing it sets TF_USE_LEGACY_KERAS and makes TensorFlow load
+quietly when first imported (``--verbose`` in the command line keeps its own log lines)."""
 import bisenetv2_tf
 
 bisenetv2_tf.quiet_cli()

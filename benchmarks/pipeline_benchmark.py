@@ -12,7 +12,7 @@ from bisenetv2_tf import cli
 from bisenetv2_tf.builders import build_model
 from bisenetv2_tf.data import datasets, pipeline
 from training.losses import OhemCrossEntropy
-from training.train import with_targets
+from training.trainer import with_targets
 
 
 def main(argv=None):

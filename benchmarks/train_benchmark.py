@@ -27,7 +27,7 @@ from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.timing import interleaved_stats
 from tflite.convert import to_tflite
-from training import train
+from training import train, trainer
 
 
 def _size(text):
@@ -42,7 +42,7 @@ def train_runner(args, crop, policy, num_classes):
     as ``fit`` runs it (its compiled train function on a dataset iterator)."""
     keras.mixed_precision.set_global_policy(policy)
     try:
-        model = train.build_compiled(args, num_classes, num_classes, total_steps=10_000)
+        model = trainer.build_compiled(args, num_classes, num_classes, total_steps=10_000)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     rng = np.random.default_rng(0)

@@ -12,9 +12,11 @@ modules (and TensorFlow) on first use.
 
 TensorFlow's absl lines at import ("Could not find cuda drivers", oneDNN notes) come
 before it reads any setting: ``import_tensorflow_quietly()`` imports it with file
-descriptor 2 on /dev/null, restored right after, also on error. The command-line apps
-call it themselves (``training``, ``tflite`` and ``benchmarks`` on import, honouring
-their ``--verbose``); Python exceptions and the CLIs' own ``error: ...`` lines are
+descriptor 2 on /dev/null, restored right after, also on error, and
+``quiet_tensorflow_import()`` does the same for whatever imports it first. The
+command-line packages (``training``, ``tflite``, ``benchmarks``) call ``quiet_cli()`` on
+import, honouring their ``--verbose``, and load TensorFlow only when a command needs it
+(never for ``--help``); Python exceptions and the CLIs' own ``error: ...`` lines are
 unaffected. ``BISENETV2_VERBOSE=1`` leaves TensorFlow's logging as it is by default.
 """
 import contextlib
@@ -41,11 +43,12 @@ def set_verbose_from_argv(argv):
 
 
 def quiet_cli(argv=None):
-    """What every command-line app does before it loads TensorFlow: ``--verbose`` in its
-    arguments (default ``sys.argv[1:]``) switches TensorFlow's own logging back on, and
-    TensorFlow is imported quietly otherwise."""
+    """What every command-line package does on import: ``--verbose`` in its arguments
+    (default ``sys.argv[1:]``) switches TensorFlow's own logging back on, and TensorFlow,
+    whenever something first imports it, is imported quietly (``quiet_tensorflow_import``).
+    Nothing is imported now, so ``--help`` answers without loading TensorFlow."""
     set_verbose_from_argv(sys.argv[1:] if argv is None else argv)
-    import_tensorflow_quietly()
+    quiet_tensorflow_import()
 
 
 @contextlib.contextmanager
@@ -83,6 +86,49 @@ def import_tensorflow_quietly():
         return
     with quiet_native_logs():
         import tensorflow  # noqa: F401
+
+
+class _QuietLoader:
+    """A module loader that runs the wrapped loader's module code inside
+    ``quiet_native_logs`` and then hands the module back to that loader."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        try:
+            with quiet_native_logs():
+                self.loader.exec_module(module)
+        finally:
+            module.__loader__ = module.__spec__.loader = self.loader
+
+
+class _QuietTensorFlowFinder:
+    """On a sys.meta_path: the first ``import tensorflow`` finds the real package, loaded
+    by ``_QuietLoader``; then the finder removes itself."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(_QuietTensorFlowFinder)
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+def quiet_tensorflow_import():
+    """Make the first ``import tensorflow`` from here on quiet (fd 2 on /dev/null while its
+    package code runs), wherever it happens; no-op when TensorFlow is loaded already."""
+    if "tensorflow" not in sys.modules and _QuietTensorFlowFinder not in sys.meta_path:
+        sys.meta_path.insert(0, _QuietTensorFlowFinder)
 
 
 if not verbose() and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:

@@ -18,26 +18,13 @@ import bisenetv2_tf
 
 bisenetv2_tf.quiet_cli()  # a command-line script: TensorFlow loads quietly unless --verbose
 
-from bisenetv2_tf import checkpoint, cli
-from bisenetv2_tf.builders import build_model
+from bisenetv2_tf import cli
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_file
 from bisenetv2_tf.names import BISENETV2, VARIANT_TO_MODEL, variants_help
 
 
-def import_checkpoint(path, num_classes, model_name=BISENETV2.name, with_aux=False, input_size=None):
-    """Build the model and load ``path`` into it; returns (model, ignored aux keys)."""
-    state = checkpoint.read_checkpoint(path)
-    shape = (*input_size, 3) if input_size else (None, None, 3)
-    has_aux_keys = any(k.startswith(checkpoint.AUX_PREFIXES) for k in state)
-    if with_aux and not has_aux_keys:
-        raise checkpoint.CheckpointMismatchError(
-            f"{path} has no auxiliary-head keys; drop --with-aux to import the inference model")
-    model = build_model(model_name, num_classes, shape, aux_heads=with_aux)
-    ignored = checkpoint.load_state_dict(model, state)
-    return model, ignored
-
-
-def main(argv=None):
+def parser():
+    """The command line (built without TensorFlow)."""
     p = cli.parser("bisenetv2_tf.import_torch", __doc__)
     p.add_argument("checkpoint", help="CoinCheung state_dict: .pth (needs torch) or .npz with the same keys")
     p.add_argument("--num-classes", type=int, required=True)
@@ -47,19 +34,34 @@ def main(argv=None):
     p.add_argument("--with-aux", action="store_true", help="keep the training-only auxiliary heads")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
                    help="static input size (default: any size, multiples of 32)")
+    return p
+
+
+def main(argv=None):
+    """Parse ``argv``, then (TensorFlow loads here) build the model, load the checkpoint
+    into it with strict key checks, and save it to --out."""
+    p = parser()
     args = p.parse_args(argv)
     if args.variant:
         args.arch = VARIANT_TO_MODEL[args.variant]
     if not args.out.endswith(".keras"):
         p.error("--out must end with .keras")
+    from bisenetv2_tf import checkpoint
+    from bisenetv2_tf.builders import build_model
+
     try:
         if args.num_classes < 1:
             raise ValueError(f"--num-classes {args.num_classes}: must be at least 1")
         if args.input_size and min(args.input_size) <= 0:
             raise ValueError(f"--input-size {args.input_size[0]} {args.input_size[1]}: must be positive")
         check_writable_file(args.out, "--out", create_parent=True)
-        model, ignored = import_checkpoint(args.checkpoint, args.num_classes, args.arch, args.with_aux,
-                                           args.input_size)
+        state = checkpoint.read_checkpoint(args.checkpoint)
+        if args.with_aux and not any(k.startswith(checkpoint.AUX_PREFIXES) for k in state):
+            raise checkpoint.CheckpointMismatchError(
+                f"{args.checkpoint} has no auxiliary-head keys; drop --with-aux to import the inference model")
+        shape = (*args.input_size, 3) if args.input_size else (None, None, 3)
+        model = build_model(args.arch, args.num_classes, shape, aux_heads=args.with_aux)
+        ignored = checkpoint.load_state_dict(model, state)
     except (checkpoint.CheckpointMismatchError, FileNotFoundError, ImportError, OutputPathError, ValueError) as err:
         sys.exit(f"error: {err}")
     try:

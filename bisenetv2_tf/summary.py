@@ -8,19 +8,40 @@ import bisenetv2_tf
 bisenetv2_tf.quiet_cli()  # a command-line script: TensorFlow loads quietly unless --verbose
 
 from bisenetv2_tf import cli
-from bisenetv2_tf.builders import build_model
-from bisenetv2_tf.complexity import count_params, per_block, total_macs
 from bisenetv2_tf.names import BISENETV2, VARIANT_TO_MODEL, variants_help
 
 
-def summarize(model_name, num_classes, size, depth=2):
-    """Returns the summary as a list of lines (markdown tables)."""
-    train = build_model(model_name, num_classes, (*size, 3), aux_heads=True, batch_size=1)
-    infer = build_model(model_name, num_classes, (*size, 3), aux_heads=False, batch_size=1)
+def parser():
+    """The command line (built without TensorFlow)."""
+    p = cli.parser("bisenetv2_tf.summary", __doc__)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL),
+                       help=f"shorthand for --arch: {variants_help()} (default {BISENETV2.variant})")
+    cli.add_arch(group, default=None)
+    p.add_argument("--num-classes", type=int, default=19)
+    cli.add_input_size(p, default=(512, 1024), help="input height and width, multiples of 32 (default 512 1024)")
+    p.add_argument("--depth", type=int, default=2, help="block name depth for the MACs table (1 or 2)")
+    return p
+
+
+def main(argv=None):
+    """Parse ``argv``, then build the training and inference models (TensorFlow loads here)
+    and print their tables (markdown)."""
+    p = parser()
+    args = p.parse_args(argv)
+    h, w = args.input_size
+    if h % 32 or w % 32:
+        p.error(f"--input-size must be multiples of 32, got {args.input_size}")
+    name, k = args.arch or VARIANT_TO_MODEL[args.variant or BISENETV2.variant], args.num_classes
+    from bisenetv2_tf.builders import build_model
+    from bisenetv2_tf.complexity import count_params, per_block, total_macs
+
+    train = build_model(name, k, (h, w, 3), aux_heads=True, batch_size=1)
+    infer = build_model(name, k, (h, w, 3), aux_heads=False, batch_size=1)
     t_train, f_train = count_params(train)
     t_infer, f_infer = count_params(infer)
     lines = [
-        f"# {model_name}, {num_classes} classes, input 1x{size[0]}x{size[1]}x3",
+        f"# {name}, {k} classes, input 1x{h}x{w}x3",
         "",
         "| | trainable params | BN moving stats | total |",
         "|---|---:|---:|---:|",
@@ -30,36 +51,18 @@ def summarize(model_name, num_classes, size, depth=2):
         "| block | params | GMACs |",
         "|---|---:|---:|",
     ]
-    for block, entry in per_block(train, depth).items():
-        if entry["params"] or entry["macs"]:
-            lines.append(f"| {block} | {entry['params']:,} | {entry['macs'] / 1e9:.3f} |")
-    macs_infer, macs_train = total_macs(infer), total_macs(train)
+    lines += [f"| {block} | {entry['params']:,} | {entry['macs'] / 1e9:.3f} |"
+              for block, entry in per_block(train, args.depth).items() if entry["params"] or entry["macs"]]
     lines += [
-        f"| **inference total** | {t_infer:,} | {macs_infer / 1e9:.3f} |",
-        f"| **training total** | {t_train:,} | {macs_train / 1e9:.3f} |",
+        f"| **inference total** | {t_infer:,} | {total_macs(infer) / 1e9:.3f} |",
+        f"| **training total** | {t_train:,} | {total_macs(train) / 1e9:.3f} |",
         "",
         "| output | shape | dtype |",
         "|---|---|---|",
     ]
-    for name, tensor in zip(train.output_names, train.outputs):
-        lines.append(f"| {name} | {tuple(tensor.shape)} | {tensor.dtype.name} |")
-    return lines
-
-
-def main(argv=None):
-    p = cli.parser("bisenetv2_tf.summary", __doc__)
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--variant", choices=sorted(VARIANT_TO_MODEL),
-                       help=f"shorthand for --arch: {variants_help()} (default {BISENETV2.variant})")
-    cli.add_arch(group, default=None)
-    p.add_argument("--num-classes", type=int, default=19)
-    cli.add_input_size(p, default=(512, 1024), help="input height and width, multiples of 32 (default 512 1024)")
-    p.add_argument("--depth", type=int, default=2, help="block name depth for the MACs table (1 or 2)")
-    args = p.parse_args(argv)
-    if args.input_size[0] % 32 or args.input_size[1] % 32:
-        p.error(f"--input-size must be multiples of 32, got {args.input_size}")
-    name = args.arch or VARIANT_TO_MODEL[args.variant or BISENETV2.variant]
-    print("\n".join(summarize(name, args.num_classes, tuple(args.input_size), args.depth)))
+    lines += [f"| {out} | {tuple(tensor.shape)} | {tensor.dtype.name} |"
+              for out, tensor in zip(train.output_names, train.outputs)]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

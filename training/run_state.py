@@ -14,6 +14,7 @@ loadable state. The augmentation stream is a pure function of (seed, step) (see
 to see the data a run that never stopped would have seen. At rest the directory holds
 one slot: it is what ``--commit-state-every`` commits to git.
 """
+import dataclasses
 import fcntl
 import json
 import os
@@ -22,6 +23,8 @@ import signal
 import subprocess
 import time
 import warnings
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import tf_keras as keras
@@ -67,6 +70,59 @@ def lock(out_dir):
     return handle
 
 
+@dataclass(frozen=True)
+class Best:
+    """The best validation score of a run so far, and the epoch that reached it."""
+    monitor: str
+    value: float
+    epoch: int
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What ``state.json`` holds. ``flags`` are the run-defining flags
+    (``TrainConfig.run_flags``); ``checkpoint`` is the slot holding the weights (None
+    before the first save)."""
+    epoch: int
+    step: int
+    epochs: int
+    flags: dict
+    complete: bool = False
+    hours: float = 0.0
+    best: Optional[Best] = None
+    checkpoint: Optional[str] = None
+
+    def to_json(self):
+        data = dataclasses.asdict(self)
+        data["format"] = FORMAT
+        return data
+
+    @classmethod
+    def from_json(cls, data, path="state.json", how="pass --restart"):
+        """The state a ``state.json`` object describes; ``ValueError`` (one line naming
+        ``path``, what is damaged, and ``how`` to go on) for a damaged one."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: damaged run state (not a JSON object); {how}")
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path}: run state format {data.get('format')} is not {FORMAT}; pass --restart")
+        damaged = [f"{key} ({what}) is missing" if key not in data else
+                   f"{key} ({what}) is {type(data[key]).__name__} {data[key]!r}"
+                   for key, (types, what) in REQUIRED.items()
+                   if key not in data or not isinstance(data[key], types)
+                   or (bool in types) != isinstance(data[key], bool)]
+        best = data.get("best")
+        if best is not None and not (isinstance(best, dict) and isinstance(best.get("value"), (int, float))
+                                     and isinstance(best.get("epoch"), int)):
+            damaged.append(f"best (the best validation score) is {best!r}")
+        if not damaged and data["flags"].get("seed") is None:
+            damaged.append("flags.seed (the run's seed) is missing")
+        if damaged:
+            raise ValueError(f"{path}: damaged run state: {'; '.join(damaged)}; {how}")
+        return cls(epoch=data["epoch"], step=data["step"], epochs=data["epochs"], flags=data["flags"],
+                   complete=data["complete"], hours=float(data["hours"]), checkpoint=data["checkpoint"],
+                   best=Best(best.get("monitor", ""), float(best["value"]), best["epoch"]) if best else None)
+
+
 # key -> (accepted types, what it holds): what a state.json must have to be resumed
 REQUIRED = {
     "epoch": ((int,), "epochs done"), "step": ((int,), "optimizer steps done"),
@@ -77,7 +133,7 @@ REQUIRED = {
 
 
 def read(out_dir):
-    """The state dict of ``out_dir``, or None when it has none. ``ValueError`` (one line
+    """The ``RunState`` of ``out_dir``, or None when it has none. ``ValueError`` (one line
     saying what is damaged and how to go on) for an unreadable or damaged state."""
     path = os.path.join(state_dir(out_dir), "state.json")
     if not os.path.isfile(path):
@@ -86,32 +142,15 @@ def read(out_dir):
            "(git checkout -- " + state_dir(out_dir) + ") if it was committed")
     try:
         with open(path) as f:
-            state = json.load(f)
+            data = json.load(f)
     except (OSError, ValueError) as err:
         raise ValueError(f"{path}: unreadable run state ({err}); {how}") from None
-    if not isinstance(state, dict):
-        raise ValueError(f"{path}: damaged run state (not a JSON object); {how}")
-    if state.get("format") != FORMAT:
-        raise ValueError(f"{path}: run state format {state.get('format')} is not {FORMAT}; pass --restart")
-    damaged = [f"{key} ({what}) is missing" if key not in state else
-               f"{key} ({what}) is {type(state[key]).__name__} {state[key]!r}"
-               for key, (types, what) in REQUIRED.items()
-               if key not in state or not isinstance(state[key], types)
-               or (bool in types) != isinstance(state[key], bool)]
-    best = state.get("best")
-    if best is not None and not (isinstance(best, dict) and isinstance(best.get("value"), (int, float))
-                                 and isinstance(best.get("epoch"), int)):
-        damaged.append(f"best (the best validation score) is {best!r}")
-    if not damaged and state["flags"].get("seed") is None:
-        damaged.append("flags.seed (the run's seed) is missing")
-    if damaged:
-        raise ValueError(f"{path}: damaged run state: {'; '.join(damaged)}; {how}")
-    return state
+    return RunState.from_json(data, path, how)
 
 
 def restore(state, out_dir, model):
     """Load the weights and optimizer of ``state`` into a compiled ``model``."""
-    prefix = os.path.join(state_dir(out_dir), state["checkpoint"], "ckpt")
+    prefix = os.path.join(state_dir(out_dir), state.checkpoint, "ckpt")
     if not os.path.isfile(prefix + ".index"):
         raise ValueError(f"{prefix}.index: missing checkpoint of the run state; pass --restart to start over, or "
                          f"restore the folder from git (git checkout -- {state_dir(out_dir)}) if it was committed")
@@ -124,19 +163,20 @@ def restore(state, out_dir, model):
 
 
 def save(state, out_dir, model):
-    """Write ``model`` + optimizer to the free slot, point ``state.json`` at it, drop the old slot."""
+    """Write ``model`` + optimizer to the free slot, point ``state.json`` at it, drop the
+    old slot. Returns ``state`` with its new slot."""
     root = state_dir(out_dir)
     os.makedirs(root, exist_ok=True)
-    old = state.get("checkpoint")
+    old = state.checkpoint
     slot = SLOTS[1] if old == SLOTS[0] else SLOTS[0]
     shutil.rmtree(os.path.join(root, slot), ignore_errors=True)
     model.optimizer.build(model.trainable_variables)  # slots exist even before the first step
     tf.train.Checkpoint(model=model, optimizer=model.optimizer).write(os.path.join(root, slot, "ckpt"))
-    state["checkpoint"] = slot
-    state["format"] = FORMAT
-    atomic_write(os.path.join(root, "state.json"), json.dumps(state, indent=1, sort_keys=True) + "\n")
+    state = dataclasses.replace(state, checkpoint=slot)
+    atomic_write(os.path.join(root, "state.json"), json.dumps(state.to_json(), indent=1, sort_keys=True) + "\n")
     if old and old != slot:
         shutil.rmtree(os.path.join(root, old), ignore_errors=True)
+    return state
 
 
 def check_finite(model, logs=None):
@@ -198,7 +238,7 @@ class RunStateCallback(keras.callbacks.Callback):
     run state and the last model; commit the state every ``commit_every_h`` hours and
     when SIGTERM arrives (then stop after this epoch, state saved).
 
-    ``state`` is the dict written to ``state.json`` (updated in place); ``paths`` maps
+    ``state`` is the ``RunState`` to continue (``self.state`` is the latest one saved); ``paths`` maps
     "last" and "best" to model files (``best`` None without validation); ``commit_paths``
     are the files a commit covers besides the state.
     """
@@ -230,31 +270,29 @@ class RunStateCallback(keras.callbacks.Callback):
         logs = logs or {}
         check_finite(self.model, logs)
         now = time.time()
-        self.state["hours"] = self.state.get("hours", 0.0) + (now - self._t0) / 3600
+        state = dataclasses.replace(self.state, hours=self.state.hours + (now - self._t0) / 3600, epoch=epoch + 1,
+                                    step=int(self.model.optimizer.iterations.numpy()))
         self._t0 = now
-        self.state["epoch"] = epoch + 1
-        self.state["step"] = int(self.model.optimizer.iterations.numpy())
         score = logs.get(self.monitor)
-        best = self.state.get("best")
-        if self.paths.get("best") and score is not None and (best is None or score > best["value"]):
+        if self.paths.get("best") and score is not None and (state.best is None or score > state.best.value):
             save_model(self.model, self.paths["best"])
-            self.state["best"] = {"monitor": self.monitor, "value": float(score), "epoch": epoch + 1}
+            state = dataclasses.replace(state, best=Best(self.monitor, float(score), epoch + 1))
         save_model(self.model, self.paths["last"])
-        self.state["complete"] = self.state["epoch"] >= self.state["epochs"]
-        save(self.state, self.out_dir, self.model)
+        state = dataclasses.replace(state, complete=state.epoch >= state.epochs)
+        self.state = save(state, self.out_dir, self.model)
         due = self.commit_every_h and now - self.last_commit >= self.commit_every_h * 3600
-        if self.terminated or due or (self.commit_every_h and self.state["complete"]):
+        if self.terminated or due or (self.commit_every_h and self.state.complete):
             self.commit()
         if self.terminated:
             self.model.stop_training = True
 
     def commit(self):
-        best = self.state.get("best")
-        shown = f", best {best['monitor']} {best['value']:.4f} at epoch {best['epoch']}" if best else ""
+        state, best = self.state, self.state.best
+        shown = f", best {best.monitor} {best.value:.4f} at epoch {best.epoch}" if best else ""
         message = (f"Training state of {os.path.basename(os.path.normpath(self.out_dir))}: epoch "
-                   f"{self.state['epoch']}/{self.state['epochs']}, step {self.state['step']}, "
-                   f"{self.state['hours']:.2f} h{shown}\n\nResume with the same command (see train_args.json).")
+                   f"{state.epoch}/{state.epochs}, step {state.step}, "
+                   f"{state.hours:.2f} h{shown}\n\nResume with the same command (see train_args.json).")
         if git_commit([state_dir(self.out_dir), *self.commit_paths], message, self.stream):
             self.last_commit = time.time()
-            print(f"committed the run state (epoch {self.state['epoch']}, step {self.state['step']})",
+            print(f"committed the run state (epoch {self.state.epoch}, step {self.state.step})",
                   file=self.stream, flush=True)

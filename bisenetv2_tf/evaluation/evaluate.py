@@ -1,17 +1,11 @@
-r"""Evaluate a .keras, .h5, .tflite or .onnx model at full resolution: per-class IoU, mIoU, pixel accuracy.
+"""Evaluate a model on a dataset: ``evaluate`` streams the confusion matrix over the pairs
+and returns per-class IoU, mIoU and pixel accuracy; ``run`` is the body of
+``python -m training.evaluate`` (its help says what the command does).
 
-  python -m training.evaluate --model models/camvid/bisenetv2.keras \
-      --data-dir ../shared/data/camvid --split val --json val.json [--flip] [--scales 0.75 1 1.25]
-
-Images are evaluated at their own size (Keras: padded to a multiple of 32; TFLite
-and ONNX: letterboxed into the fixed input as apps do) and scored against the label
-at the label's own size. Images whose longer side exceeds --max-side (default 2048)
-are predicted at that size and the class map is scaled back, so an 8000x6000 photo
-does not take tens of GB. The confusion matrix streams over the split.
-
-Before any prediction the pairs are checked as training checks them (readable
-files, matching sizes, label ids in range, no RGB color labels in an id dataset) and
-the model's class count must equal the dataset's.
+Each image is predicted at its own size (``bounded_class_map``: at most ``max_side`` on
+its longer side, the class map scaled back) and scored against its label at the label's
+own size. With ``check`` the pairs are first checked as training checks them and the
+model's class count must equal the dataset's.
 """
 import json
 import sys
@@ -110,26 +104,9 @@ def _check_args(args):
                           "--json")
 
 
-def main(argv=None):
-    p = cli.parser("training.evaluate", __doc__)
-    p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
-    cli.add_data(p, split="val", split_help="split to evaluate (default val)")
-    p.add_argument("--class-file")
-    p.add_argument("--protocol", choices=tuple(protocols.PROTOCOLS),
-                   help="evaluate the held-out frames of a protocol instead of --split: " + "; ".join(
-                       f"{x.name}: {x.summary}" for x in protocols.PROTOCOLS.values()))
-    p.add_argument("--json", help="write the metrics here")
-    p.add_argument("--flip", action="store_true",
-                   help="average with the horizontally flipped image (models with a logits output)")
-    p.add_argument("--scales", type=float, nargs="+", default=[1.0], help="multi-scale (Keras models)")
-    p.add_argument("--limit", type=int, help="evaluate only the first N images")
-    cli.add_threads(p)
-    p.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE,
-                   help="predict images whose longer side is larger at this size, class map scaled back to "
-                        f"the label (bounds memory; 0: never; default {DEFAULT_MAX_SIDE})")
-    args = p.parse_args(argv)
-    if args.protocol and args.split != "val":
-        p.error(f"--protocol {args.protocol} names the frames to evaluate: drop --split")
+def run(args):
+    """``python -m training.evaluate`` with its parsed ``args``: checks, loads, evaluates,
+    prints the table and writes --json; an unusable input exits with one ``error:`` line."""
     try:
         _check_args(args)
         if args.protocol:
@@ -153,7 +130,3 @@ def main(argv=None):
             atomic_write(args.json, json.dumps(result, indent=1, allow_nan=False))
         except (OSError, ValueError) as err:
             sys.exit(f"error: --json {args.json}: {err}")
-
-
-if __name__ == "__main__":
-    main()

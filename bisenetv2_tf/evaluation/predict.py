@@ -1,103 +1,18 @@
-r"""Segment image(s) with a .keras, .h5, .tflite or .onnx model; write colored masks and overlays.
-
-  python -m training.predict --model models/camvid/bisenetv2_int8_qat.tflite \
-      --out-dir preds/ IMAGE_OR_FOLDER [...]
-
-Writes NAME_mask.png (class colors) and NAME_overlay.png (mask blended over the
-image) for each input, each file complete or absent (temp file + rename). A folder
-stands for its images (.png, .jpg, .jpeg, .bmp; not its subfolders). Photos are
-turned upright by their EXIF orientation, so the mask matches what viewers show.
-
-Nothing is overwritten by surprise: before any prediction, an output that is one of
-the inputs (d/street_mask.png among the images with --out-dir d) is refused, and so
-is an output file that already exists, unless --overwrite (which still never
-replaces an input). An image that cannot be read (corrupt, or a header claiming more
-pixels than PIL's decompression-bomb limit) is reported in one line and the others
-are still predicted; the exit status is then 1 ("2 of 5 images failed"). Inputs that
-share a file name (a/frame.png and b/frame.png, or frame.png and frame.jpg) never
-overwrite each other: they are named after their folders (a_frame_mask.png,
-b_frame_mask.png), with a numeric suffix when the folders do not tell them apart
-(a_frame_1_mask.png); all names are fixed before any prediction, and each renamed
-input is listed. Inputs with a unique name keep NAME_mask.png.
-
-Colors come from --class-file, else the model's metadata: the TFLite/ONNX model's
-metadata JSON (MODEL.json), or for a .keras/.h5 model the train_args.json that
-training.train wrote beside it (or above OUT_DIR/checkpoints/), used only when its
-class count matches the model's; else a default palette (said on stderr). A
---class-file with fewer classes than the model predicts is refused (those classes
-would be painted black). Images whose longer side exceeds --max-side (default 2048)
-are predicted at that size and the mask scaled back to the image, so very large
-photos do not exhaust memory.
-"""
+"""Segment image files into coloured masks and overlays: unique output names for the
+inputs (``output_names``), outputs checked before any prediction (``check_outputs``), the
+mask colours (``class_colors``), one image predicted and written (``predict_file``); ``run``
+is the body of ``python -m training.predict`` (its help says what the command does)."""
 import collections
-import json
 import os
 import sys
 
-import numpy as np
 from PIL import Image
 
 from bisenetv2_tf import cli
 from bisenetv2_tf.fileio import OutputPathError, atomic_path, check_writable_dir
 from bisenetv2_tf.data import datasets
-from bisenetv2_tf.runtime import metadata, model_info
-from bisenetv2_tf.runtime.predictors import (DEFAULT_MAX_SIDE, InferenceError, bounded_class_map, load_predictor,
-                                              read_image)
-from bisenetv2_tf.runtime.segmenter import blend as overlay, colorize
-
-
-def _valid_colors(colors, num_classes):
-    """``colors`` as a list of (r, g, b) ints when it is one color per class (and not all
-    black, the placeholder of metadata built without classes), else None."""
-    try:
-        colors = [tuple(int(v) for v in c) for c in colors]
-    except (TypeError, ValueError):
-        return None
-    if not colors or any(len(c) != 3 or not all(0 <= v <= 255 for v in c) for c in colors):
-        return None
-    if num_classes and len(colors) != num_classes:
-        return None
-    return colors if any(map(any, colors)) else None
-
-
-def _train_args_colors(model_path, num_classes):
-    """Colors from the train_args.json training.train wrote beside OUT_DIR/model.keras
-    (or above OUT_DIR/checkpoints/*.keras), when its class count matches the model's."""
-    for path in model_info.train_args_paths(model_path):
-        try:
-            with open(path) as f:
-                info = json.load(f)
-            colors = info["colors"]
-            count = int(info.get("num_classes") or len(colors))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if count == num_classes:
-            return _valid_colors(colors, num_classes)
-    return None
-
-
-def _onnx_colors(model_path, num_classes):
-    """Colors from a valid metadata JSON beside MODEL.onnx (MODEL.json), if any."""
-    path = os.path.splitext(model_path)[0] + ".json"
-    if not os.path.isfile(path):
-        return None
-    try:
-        meta = metadata.read(path)
-        return _valid_colors(meta["colors"], num_classes)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def model_colors(model_path, predictor):
-    """The class colors the model carries (TFLite metadata, the ONNX model's JSON, a Keras
-    model's train_args.json), or None."""
-    num_classes = getattr(predictor, "num_classes", None)
-    if model_path.endswith(".tflite"):
-        meta = getattr(predictor, "meta", None) or {}
-        return _valid_colors(meta.get("colors") or [], None)  # as before: any non-black colors
-    if model_path.endswith(".onnx"):
-        return _onnx_colors(model_path, num_classes)
-    return _train_args_colors(model_path, num_classes)
+from bisenetv2_tf.runtime.predictors import InferenceError, bounded_class_map, load_predictor, read_image
+from bisenetv2_tf.runtime.segmenter import blend as overlay, class_info, colorize
 
 
 def output_names(paths):
@@ -172,7 +87,8 @@ def check_outputs(images, outputs, out_dir, overwrite=False):
 
 def class_colors(args, predictor):
     """The mask colors: --class-file (refused when it has fewer classes than the model
-    predicts), else the model's own (``model_colors``), else a default palette (noted)."""
+    predicts), else the class colours the model file carries, the ones ``Segmenter`` paints
+    (``segmenter.class_info``), else a default palette (noted)."""
     num_classes = getattr(predictor, "num_classes", None)
     if args.class_file:
         colors = datasets.read_class_file(args.class_file)[1]
@@ -180,12 +96,15 @@ def class_colors(args, predictor):
             raise InferenceError(f"--class-file {args.class_file}: {len(colors)} classes but the model predicts "
                                  f"{num_classes}; classes {len(colors)}..{num_classes - 1} would be painted black")
         return colors
-    colors = model_colors(args.model, predictor)
-    if colors is None:
-        colors = datasets.default_colors(num_classes or 256)
-        print(f"note: {args.model} carries no class colors: masks use a default palette "
-              f"(pass --class-file classes.json for the class colors)", file=sys.stderr)
-    return colors
+    try:
+        info = class_info(args.model, predictor)
+    except ValueError as err:  # class information that does not fit the model
+        raise InferenceError(str(err)) from None
+    if info.source != "default":
+        return list(info.colors)
+    print(f"note: {args.model} carries no class colors: masks use a default palette "
+          f"(pass --class-file classes.json for the class colors)", file=sys.stderr)
+    return datasets.default_colors(num_classes or 256)
 
 
 def predict_file(predictor, path, outputs, colors, alpha, max_side):
@@ -201,22 +120,10 @@ def predict_file(predictor, path, outputs, colors, alpha, max_side):
             Image.fromarray(array).save(tmp, format="PNG")
 
 
-def main(argv=None):
-    p = cli.parser("training.predict", __doc__)
-    p.add_argument("images", nargs="+", metavar="IMAGE_OR_FOLDER",
-                   help="image files, or folders standing for their images (not recursive)")
-    p.add_argument("--model", required=True, help=".keras, .h5, .tflite or .onnx model")
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace existing output files (an output that is one of the inputs is always refused)")
-    p.add_argument("--class-file", help="classes.json for the colors (at least the model's class count)")
-    p.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay")
-    p.add_argument("--flip", action="store_true", help="average with the flipped image (logits models)")
-    p.add_argument("--max-side", type=int, default=DEFAULT_MAX_SIDE,
-                   help=f"predict larger images at this longer side, mask scaled back (0: never; default "
-                        f"{DEFAULT_MAX_SIDE})")
-    cli.add_threads(p)
-    args = p.parse_args(argv)
+def run(args):
+    """``python -m training.predict`` with its parsed ``args``: checks every input and
+    output, loads the model, then writes each image's mask and overlay; exits with one
+    ``error:`` line for an unusable input, and with status 1 when some images failed."""
     try:
         if args.max_side < 0 or 0 < args.max_side < 32:
             raise InferenceError(f"--max-side {args.max_side}: must be 0 (no cap) or at least 32")
@@ -250,7 +157,3 @@ def main(argv=None):
         print(datasets.printable_path(f"{path} -> {pair[0]}, {pair[1]}"))
     if failed:
         sys.exit(f"error: {failed} of {len(images)} images failed")
-
-
-if __name__ == "__main__":
-    main()

@@ -39,13 +39,11 @@ from bisenetv2_tf.preprocessing import CITYSCAPES, normalize_numpy
 from bisenetv2_tf.qat import quantize_scope
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.litert import interpreter
+from bisenetv2_tf.runtime.working_size import DEFAULT_MAX_SIDE, working_hw
 
 
 class InferenceError(ValueError):
     """A model file, image or setting that cannot be used for prediction; the message names it."""
-
-
-DEFAULT_MAX_SIDE = 2048  # longer image side predicted at (Cityscapes' 2048x1024 fits)
 
 
 SEGMENTATION_IO = ("a segmentation model here takes an NHWC (1,H,W,3) RGB image and outputs (1,H,W,K) logits "
@@ -337,16 +335,6 @@ class ONNXPredictor:
             y = _flip_average(y, self._raw(metadata.preprocess_rgb(image[:, ::-1], self.meta)), vh, vw)
         ids = y.argmax(-1) if y.ndim == 3 else y
         return _unletterbox(ids, (vh, vw), (h, w))
-
-
-def working_hw(image_hw, max_side=DEFAULT_MAX_SIDE):
-    """The (h, w) an image of ``image_hw`` is predicted at: its own size, or for a longer
-    side above ``max_side`` (0 or None: no cap) that longer side scaled to ``max_side``."""
-    h, w = image_hw
-    if not max_side or max(h, w) <= max_side:
-        return h, w
-    r = max_side / max(h, w)
-    return max(1, min(max_side, round(h * r))), max(1, min(max_side, round(w * r)))
 
 
 def check_scales(predictor, image_hw, max_side=DEFAULT_MAX_SIDE):

@@ -63,6 +63,14 @@ def blend(image, mask_rgb, alpha=0.5):
     return (image.astype(np.float32) * (1 - alpha) + mask_rgb.astype(np.float32) * alpha).round().astype(np.uint8)
 
 
+def class_info(path, predictor):
+    """The ``ModelInfo`` of the model file at ``path``, loaded as ``predictor``:
+    ``model_info.find`` with the model's class count and, for a TFLite model, its
+    metadata. ValueError when the file's class information does not fit the model."""
+    return model_info.find(path, getattr(predictor, "num_classes", None),
+                           getattr(predictor, "meta", None) if path.endswith(".tflite") else None)
+
+
 class Segmenter:
     """A segmentation model file, ready to predict (see the module docstring)."""
 
@@ -70,8 +78,7 @@ class Segmenter:
         self.path = os.fspath(model)
         self.max_side = max_side
         self._predictor = load_predictor(self.path, threads=threads)
-        info = model_info.find(self.path, getattr(self._predictor, "num_classes", None),
-                               getattr(self._predictor, "meta", None) if self.path.endswith(".tflite") else None)
+        info = class_info(self.path, self._predictor)
         self.info = info
         if self.path.endswith(".onnx") and info.source != "default":
             # ONNX models take float input normalized by the artifact's own statistics

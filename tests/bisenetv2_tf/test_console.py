@@ -25,3 +25,32 @@ def test_a_verb_runs_its_module_and_names_itself_in_help(capsys):
     with pytest.raises(SystemExit) as done:
         console.main(["evaluate", "--help"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("usage: bisenetv2 evaluate")
+
+
+HELP_WITHOUT_TENSORFLOW = """
+import runpy, sys
+sys.argv = [{module!r}, "--help"]
+try:
+    runpy.run_module({module!r}, run_name="__main__")
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+heavy = sorted(m for m in ("tensorflow", "tf_keras", "onnxruntime", "ai_edge_litert", "torch") if m in sys.modules)
+print("HEAVY", ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("verb", list(console.VERBS))
+def test_help_of_every_verb_loads_no_tensorflow(verb):
+    """``python -m MODULE --help`` (what ``bisenetv2 VERB --help`` runs) parses with light
+    modules only, so it answers in well under a second instead of ~5 s of TensorFlow import."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    module = console.VERBS[verb][0]
+    done = subprocess.run([sys.executable, "-c", HELP_WITHOUT_TENSORFLOW.format(module=module)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage:" in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1] == "HEAVY", f"{module} --help imported {done.stdout.splitlines()[-1]}"

@@ -154,3 +154,14 @@ def test_metadata_and_litert_runner_import_without_tensorflow():
             "print('tensorflow' in sys.modules)")
     r = _run(["-c", code], _env())
     assert r.returncode == 0 and r.stdout.split() == ["False"], r.stderr
+
+
+def test_cli_packages_load_tensorflow_only_when_imported_and_then_quietly():
+    code = ("import sys, tflite; assert 'tensorflow' not in sys.modules, 'loaded on package import'; "
+            "import tensorflow as tf; tf.config.list_physical_devices(); "
+            "assert type(tf.__spec__.loader).__name__ != '_QuietLoader'; print('ok')")
+    r = _run(["-c", code], _env())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok" and r.stderr == "", r.stderr
+    loud = _run(["-c", code.replace("import sys, tflite", "import sys, bisenetv2_tf, tflite")], _env(BISENETV2_VERBOSE="1"))
+    assert loud.returncode == 0 and _noise(loud.stderr), "verbose keeps TensorFlow's own lines"

@@ -1,4 +1,6 @@
-"""Run state: save/restore round trip, slot alternation, finiteness guard, git commit."""
+"""Run state: save/restore round trip, slot alternation, finiteness guard, git commit,
+and the JSON of states committed by earlier versions."""
+import dataclasses
 import json
 import os
 import subprocess
@@ -14,9 +16,8 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAM
 
 
 def _state(**values):
-    """A complete run state (what training.train writes) with ``values`` replaced."""
-    return {"epoch": 0, "step": 0, "epochs": 5, "flags": {"seed": 0}, "complete": False, "hours": 0.0,
-            "best": None, **values}
+    """A new run state (as training.trainer starts one) with ``values`` replaced."""
+    return run_state.RunState(**{"epoch": 0, "step": 0, "epochs": 5, "flags": {"seed": 0}, **values})
 
 
 def _model(seed=0):
@@ -35,8 +36,8 @@ def test_save_restore_round_trip_with_momentum_and_step(tmp_path):
     model = _model()
     _train(model)
     state = _state(epoch=1, step=3, epochs=5)
-    run_state.save(state, str(tmp_path), model)
-    assert run_state.read(str(tmp_path))["checkpoint"] == "a"
+    assert run_state.save(state, str(tmp_path), model).checkpoint == "a"
+    assert run_state.read(str(tmp_path)) == dataclasses.replace(state, checkpoint="a")
 
     fresh = _model(seed=1)
     run_state.restore(run_state.read(str(tmp_path)), str(tmp_path), fresh)
@@ -57,22 +58,21 @@ def test_slots_alternate_and_one_is_left_at_rest(tmp_path):
     state = _state(epochs=2)
     root = tmp_path / "state"
     for expected in ("a", "b", "a"):
-        run_state.save(state, str(tmp_path), model)
-        assert state["checkpoint"] == expected
+        state = run_state.save(state, str(tmp_path), model)
+        assert state.checkpoint == expected
         assert sorted(p.name for p in root.iterdir()) == sorted([expected, "state.json"])
 
 
 def test_a_half_written_free_slot_does_not_break_the_state(tmp_path):
     model = _model()
     state = _state(epoch=1, step=3, epochs=2)
-    run_state.save(state, str(tmp_path), model)
+    state = run_state.save(state, str(tmp_path), model)
     (tmp_path / "state" / "b").mkdir()  # a kill in the middle of the next write
     (tmp_path / "state" / "b" / "ckpt.index").write_bytes(b"\0" * 7)
     fresh = _model(seed=1)
     run_state.restore(run_state.read(str(tmp_path)), str(tmp_path), fresh)
     np.testing.assert_array_equal(fresh.get_weights()[0], model.get_weights()[0])
-    run_state.save(state, str(tmp_path), model)  # the next save overwrites the broken slot
-    assert state["checkpoint"] == "b"
+    assert run_state.save(state, str(tmp_path), model).checkpoint == "b"  # overwrites the broken slot
 
 
 def test_unreadable_or_foreign_state_names_the_file(tmp_path):
@@ -145,16 +145,17 @@ def test_callback_keeps_best_across_resume_and_saves_state_each_epoch(tmp_path, 
     monkeypatch.setattr(run_state, "save_model", lambda m, p: (saved.append(os.path.basename(p)), real_save(m, p)))
     model = _model()
     # as after a resume: an earlier machine saw 0.35 at epoch 2
-    state = _state(epochs=6, best={"monitor": "val_miou", "value": 0.35, "epoch": 2})
+    state = _state(epochs=6, best=run_state.Best("val_miou", 0.35, 2))
     paths = {"last": str(tmp_path / "last.keras"), "best": str(tmp_path / "best.keras")}
     callback = run_state.RunStateCallback(state, str(tmp_path), "val_miou", paths)
     x = np.ones((4, 3), np.float32)
     model.fit(x, x[:, :1], batch_size=2, epochs=6, verbose=0,
               callbacks=[FakeValidation({1: 0.3, 3: 0.2, 5: 0.4}), callback])
     assert saved == ["last.keras"] * 5 + ["best.keras", "last.keras"]  # 0.3 and 0.2 do not beat 0.35
-    assert state["best"] == {"monitor": "val_miou", "value": 0.4, "epoch": 6}
+    assert callback.state.best == run_state.Best("val_miou", 0.4, 6)
     on_disk = run_state.read(str(tmp_path))
-    assert on_disk["epoch"] == 6 and on_disk["step"] == 12 and on_disk["complete"] and on_disk["best"]["epoch"] == 6
+    assert on_disk == callback.state
+    assert on_disk.epoch == 6 and on_disk.step == 12 and on_disk.complete and on_disk.hours > 0
 
 
 @pytest.mark.parametrize("ext", [".h5", ".keras"])
@@ -205,7 +206,7 @@ def test_a_deleted_slot_or_another_model_is_a_value_error_naming_it(tmp_path):
         run_state.restore(state, str(tmp_path), other)
     import shutil
 
-    shutil.rmtree(tmp_path / "state" / state["checkpoint"])
+    shutil.rmtree(tmp_path / "state" / state.checkpoint)
     with pytest.raises(ValueError, match="missing checkpoint of the run state; pass --restart"):
         run_state.restore(state, str(tmp_path), _model())
 
@@ -233,3 +234,17 @@ def test_one_process_owns_a_run_folder_and_a_dead_holder_never_blocks(tmp_path):
         holder.kill()  # like kill -9: no clean-up runs
         holder.join()
     assert run_state.lock(str(tmp_path)) is not None  # the kernel released the dead holder's lock
+
+
+def test_a_state_json_written_by_the_dict_era_code_reads_and_writes_back_the_same(tmp_path):
+    """The format of runs committed before RunState existed (the CamVid run's state was first
+    committed so): every key read into typed fields, and written back unchanged."""
+    old = {"best": {"epoch": 60, "monitor": "val_logits_miou", "value": 0.38}, "checkpoint": "a", "complete": False,
+           "epoch": 63, "epochs": 223, "format": 1, "hours": 0.94, "step": 2835,
+           "flags": {"seed": 0, "model": "bisenetv2", "crop": [256, 320], "epochs": 223}}
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "state.json").write_text(json.dumps(old))
+    state = run_state.read(str(tmp_path))
+    assert state.best == run_state.Best("val_logits_miou", 0.38, 60) and state.step == 2835
+    assert state.to_json() == old
+    assert run_state.RunState.from_json(json.loads(json.dumps(state.to_json()))) == state

@@ -14,6 +14,7 @@ from conftest import REPO
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.evaluation import evaluate
 from bisenetv2_tf.runtime import predictors
+from training import evaluate as command
 
 CLASSES = ["a", "b", "c", "d"]
 
@@ -71,7 +72,7 @@ def data(tmp_path):
 def _main(*args):
     """Run the CLI in-process: (exit message or None)."""
     try:
-        evaluate.main([str(a) for a in args])
+        command.main([str(a) for a in args])
     except SystemExit as exc:
         return str(exc.code)
     return None
@@ -191,7 +192,7 @@ def test_large_images_are_predicted_at_max_side_and_scored_at_label_size(models,
 
 def test_help_names_every_model_format(capsys):
     with pytest.raises(SystemExit) as e:
-        evaluate.main(["--help"])
+        command.main(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: python -m training.evaluate")
@@ -239,7 +240,7 @@ def test_threads_above_the_cpu_count_are_capped_for_onnx(models, data, capsys, m
 
 def test_help_documents_every_dataset_layout(capsys):
     with pytest.raises(SystemExit):
-        evaluate.main(["--help"])
+        command.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
     for layout in ("camvid: DIR/SPLIT/*.png images and DIR/SPLITannot/*.png",
                    "cityscapes: DIR/leftImg8bit/SPLIT/CITY/*_leftImg8bit.png",

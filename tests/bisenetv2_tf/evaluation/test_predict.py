@@ -1,5 +1,5 @@
 """training.predict: --out-dir checked up front, complete files only, bounded working size,
-class colors of the model's training run, unique output names."""
+class colors embedded in the model file or of its training run, unique output names."""
 import json
 import os
 
@@ -8,8 +8,11 @@ import pytest
 import tf_keras as keras
 from PIL import Image
 
+from bisenetv2_tf import Segmenter
 from bisenetv2_tf.data import datasets
 from bisenetv2_tf.evaluation import predict
+from bisenetv2_tf.runtime import model_info
+from training import predict as command
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,7 @@ def image_path(tmp_path):
 
 def _main(*args):
     try:
-        predict.main([str(a) for a in args])
+        command.main([str(a) for a in args])
     except SystemExit as exc:
         return str(exc.code)
     return None
@@ -39,7 +42,7 @@ def _main(*args):
 
 def test_help_names_every_model_format(capsys):
     with pytest.raises(SystemExit) as e:
-        predict.main(["--help"])
+        command.main(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
     assert "Segment image(s) with a .keras, .h5, .tflite or .onnx model" in out
@@ -145,6 +148,40 @@ def test_train_args_of_another_class_count_is_ignored(other_run_model, tmp_path,
     assert len(err) == 1 and "default palette" in err[0] and "--class-file" in err[0]
 
 
+EMBEDDED = ((200, 10, 10), (10, 200, 10), (10, 10, 200))
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5", ".onnx"])
+def test_every_format_gets_the_class_colors_embedded_in_it_as_segmenter_paints_them(ext, tmp_path, capsys):
+    """No train_args.json beside it: the colours come from the model file itself."""
+    model = keras.models.load_model(_identity_model(tmp_path / "build"))
+    path = tmp_path / "m" / f"model{ext}"
+    path.parent.mkdir()
+    if ext == ".onnx":
+        from tflite import convert
+
+        convert.export_onnx(model, (32, 32), str(path), [np.zeros((1, 32, 32, 3), np.float32)])
+    else:
+        model.save(path)
+    model_info.embed(str(path), model_info.ModelInfo(("a", "b", "c"), EMBEDDED))
+    red = _solid(tmp_path / "red.png", (255, 0, 0))
+    assert _main("--model", path, "--out-dir", tmp_path / "o", red) is None
+    assert _mask_colors(tmp_path / "o" / "red_mask.png") == {EMBEDDED[0]}
+    assert capsys.readouterr().err == ""  # no default-palette note
+    segmenter = Segmenter(path)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "o" / "red_mask.png")),
+                                  segmenter.colorize(segmenter.predict(red)))
+
+
+def test_embedded_class_information_of_another_class_count_is_refused(tmp_path):
+    path = _identity_model(tmp_path / "m")  # 3 classes
+    model_info.embed(str(path), model_info.ModelInfo(("a", "b"), EMBEDDED[:2]))
+    red = _solid(tmp_path / "red.png", (255, 0, 0))
+    assert _main("--model", path, "--out-dir", tmp_path / "o", red) == \
+        f"error: {path}: its class information lists 2 classes but the model predicts 3"
+    assert not (tmp_path / "o").exists()
+
+
 def test_same_file_names_never_overwrite_each_other(run_model, tmp_path, capsys):
     a = _solid(tmp_path / "a" / "frame.png", (255, 0, 0))
     b = _solid(tmp_path / "b" / "frame.png", (0, 255, 0))
@@ -176,7 +213,7 @@ def test_output_names_are_unique_and_deterministic():
 
 def test_threads_below_one_is_one_line_error(run_model, image_path, tmp_path):
     with pytest.raises(SystemExit) as e:
-        predict.main(["--model", str(run_model), "--out-dir", str(tmp_path / "o"), "--threads", "0", str(image_path)])
+        command.main(["--model", str(run_model), "--out-dir", str(tmp_path / "o"), "--threads", "0", str(image_path)])
     assert e.value.code not in (0, None)
     assert str(e.value.code).startswith("error: --threads 0") and "\n" not in str(e.value.code)
     assert not (tmp_path / "o").exists()

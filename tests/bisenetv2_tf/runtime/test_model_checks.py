@@ -11,13 +11,13 @@ import tensorflow as tf
 import tf_keras as keras
 from PIL import Image
 
-from bisenetv2_tf.evaluation import evaluate, predict
 from bisenetv2_tf.preprocessing import CITYSCAPES
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.predictors import SEGMENTATION_IO, InferenceError, load_predictor
 from conftest import REPO
 from tflite import convert
+from training import evaluate, predict
 
 HW = (32, 32)
 K = 4
