@@ -122,6 +122,15 @@ def read_embedded(path):
     return None
 
 
+def embedded_normalization(path):
+    """The input normalization embedded in a .keras/.h5/.onnx artifact, or the Cityscapes
+    one the project trains with when it has none (``ValueError`` for a malformed one)."""
+    embedded = read_embedded(path)
+    if embedded is None:
+        return CITYSCAPES
+    return from_json(embedded, "embedded").normalization
+
+
 def train_args_paths(model_path):
     """The train_args.json files training.train may have written for a model: beside
     OUT_DIR/model.keras, or above OUT_DIR/checkpoints/*.keras; existing ones, nearest first."""

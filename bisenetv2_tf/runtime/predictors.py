@@ -37,7 +37,7 @@ import bisenetv2_tf
 from bisenetv2_tf.model import with_output_head
 from bisenetv2_tf.preprocessing import CITYSCAPES, normalize_numpy
 from bisenetv2_tf.qat import quantize_scope
-from bisenetv2_tf.runtime import metadata
+from bisenetv2_tf.runtime import metadata, model_info
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.working_size import DEFAULT_MAX_SIDE, working_hw
 
@@ -154,7 +154,14 @@ def _pad_to(x, multiple=32):
 
 
 class KerasPredictor:
-    def __init__(self, path, scales=(1.0,), flip=False, norm=CITYSCAPES):
+    """A .keras/.h5 model taking normalized float RGB: by ``norm``, else the statistics the
+    file carries, else Cityscapes'."""
+
+    def __init__(self, path, scales=(1.0,), flip=False, norm=None):
+        try:
+            norm = norm or model_info.embedded_normalization(path)
+        except ValueError as err:
+            raise InferenceError(str(err)) from None
         try:
             with quantize_scope():
                 model = keras.models.load_model(path, compile=False)
@@ -322,7 +329,10 @@ class ONNXPredictor:
             raise InferenceError(f"{path}: --flip needs a logits output; this model outputs class ids (argmax)")
         self.num_classes = int(out_shape[-1]) if logits and isinstance(out_shape[-1], int) else None
         self.flip = flip
-        self.meta = metadata.float_input(self.input_hw, CITYSCAPES)
+        try:  # float input, normalized by the statistics the file carries (else Cityscapes')
+            self.meta = metadata.float_input(self.input_hw, model_info.embedded_normalization(path))
+        except ValueError as err:
+            raise InferenceError(str(err)) from None
 
     def _raw(self, tensor):
         return self.session.run(None, {self.name: tensor})[0][0]

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from bisenetv2_tf.runtime import metadata, model_info
+from bisenetv2_tf.runtime import model_info
 from bisenetv2_tf.runtime.predictors import DEFAULT_MAX_SIDE, bounded_class_map, load_predictor, read_image
 
 
@@ -80,9 +80,6 @@ class Segmenter:
         self._predictor = load_predictor(self.path, threads=threads)
         info = class_info(self.path, self._predictor)
         self.info = info
-        if self.path.endswith(".onnx") and info.source != "default":
-            # ONNX models take float input normalized by the artifact's own statistics
-            self._predictor.meta = metadata.float_input(self._predictor.input_hw, info.normalization)
 
     @property
     def class_names(self):

@@ -110,3 +110,22 @@ def test_a_model_without_class_info_gets_numbered_classes(tmp_path, street):
 @pytest.mark.parametrize("name", ["bisenetv2.keras", "bisenetv2.onnx", "bisenetv2_qat.h5"])
 def test_shipped_artifacts_carry_their_classes(name):
     assert model_info.read_embedded(str(MODELS / name))["labels"] == CAMVID_NAMES
+
+
+@pytest.mark.parametrize("name", ["bisenetv2.keras", "bisenetv2.onnx"])
+def test_every_predictor_normalizes_by_the_statistics_the_file_carries(name, tmp_path, street):
+    """evaluate and predict (load_predictor) and Segmenter read an artifact's embedded
+    normalization alike; one without any uses the Cityscapes statistics it was trained with."""
+    from bisenetv2_tf.preprocessing import CITYSCAPES, Normalization
+    from bisenetv2_tf.runtime.predictors import load_predictor
+
+    path = tmp_path / name
+    shutil.copy(MODELS / name, path)
+    odd = Normalization((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+    model_info.embed(str(path), model_info.ModelInfo(tuple(CAMVID_NAMES), tuple(model_info.default_info(11).colors),
+                                                     11, odd, model="bisenetv2"))
+    predictor = load_predictor(str(path))
+    used = predictor.norm.to_json() if name.endswith(".keras") else predictor.meta["normalization"]
+    assert used == odd.to_json()
+    np.testing.assert_array_equal(predictor.class_map(street), Segmenter(path).predict(street))
+    assert model_info.embedded_normalization(str(MODELS / "bisenetv2_int8_qat.tflite")) == CITYSCAPES
