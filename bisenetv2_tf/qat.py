@@ -21,6 +21,7 @@ drops to ~10% mIoU. ``quantize`` applies the transform with
 inputs kept in call order (``compat.tfmot_inputs_in_call_order``) and then checks every multi-input layer against the float
 model.
 """
+import numpy as np
 import tensorflow_model_optimization as tfmot
 import tf_keras as keras
 
@@ -121,27 +122,51 @@ def quantize(model):
 def calibrate(qat_model, images):
     """Initialise every activation range from data instead of TFMOT's ±6.
 
-    Runs ``images`` (iterable of (N,H,W,3) float32 batches) through the QAT model in
-    training mode with the EMA decay set so that each range becomes the mean of the
-    per-batch min/max. BatchNormalization and Dropout run in inference mode meanwhile,
-    so no other state changes. Returns the number of batches used.
+    Runs ``images`` (iterable of (N,H,W,3) float32 batches) through the QAT model twice
+    in training mode, with the EMA decay set so that each range becomes the mean of the
+    per-batch min/max: once with BatchNormalization on its moving statistics (as the
+    converted model runs) and once on batch statistics (as the QAT fine-tune trains).
+    Each range is the union of the two. On a well-trained model they agree. On a model
+    whose BN statistics have not settled (a float model trained a few steps), the first
+    alone was orders of magnitude narrower than what the fine-tune produces: its
+    activations were clamped into a sliver, the next BN divided by a near-zero batch
+    std, the gradient grew ~300x per BN, and a stem kernel went from 0.19 to 1e6 in one
+    step at LR 1e-4. Moving statistics are put back and Dropout is off meanwhile, so
+    only the ranges change. Returns the number of batches used.
     """
-    frozen = []
-    for layer in qat_model.layers:
-        inner = getattr(layer, "layer", layer)
-        if isinstance(inner, keras.layers.BatchNormalization) and inner.trainable:
-            inner.trainable = False
-            frozen.append((inner, "trainable", True))
-        if isinstance(inner, keras.layers.Dropout):
-            frozen.append((inner, "rate", inner.rate))
-            inner.rate = 0.0
-    state = {"count": 0}
+    images = list(images)
+    layers = [getattr(layer, "layer", layer) for layer in qat_model.layers]
+    norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
+    dropouts = [(layer, layer.rate) for layer in layers if isinstance(layer, keras.layers.Dropout)]
+    ranges = [v for v in qat_model.non_trainable_variables if v.name.endswith(("_min:0", "_max:0"))]
+    moving = [(v, v.numpy()) for layer in norms for v in (layer.moving_mean, layer.moving_variance)]
+    trainable = [(layer, layer.trainable) for layer in norms]
+    for layer, _ in dropouts:
+        layer.rate = 0.0
     try:
-        with compat.tfmot_activation_ema_decay(lambda: 1.0 - 1.0 / state["count"]):  # running mean
-            for batch in images:
-                state["count"] += 1
-                qat_model(batch, training=True)
+        for layer in norms:
+            layer.trainable = False  # BN on moving statistics, even in training mode
+        _running_ranges(qat_model, images)
+        as_run = [v.numpy() for v in ranges]
+        for layer, was in trainable:
+            layer.trainable = was  # BN on batch statistics
+        _running_ranges(qat_model, images)
+        for v, first in zip(ranges, as_run):
+            v.assign(np.minimum(first, v.numpy()) if v.name.endswith("_min:0") else np.maximum(first, v.numpy()))
     finally:
-        for obj, attr, value in frozen:
-            setattr(obj, attr, value)
-    return state["count"]
+        for layer, was in trainable:
+            layer.trainable = was
+        for v, value in moving:
+            v.assign(value)
+        for layer, rate in dropouts:
+            layer.rate = rate
+    return len(images)
+
+
+def _running_ranges(qat_model, images):
+    """Every activation range := the mean of its per-batch min/max over ``images``."""
+    state = {"count": 0}
+    with compat.tfmot_activation_ema_decay(lambda: 1.0 - 1.0 / state["count"]):  # running mean
+        for batch in images:
+            state["count"] += 1
+            qat_model(batch, training=True)

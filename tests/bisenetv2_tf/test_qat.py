@@ -60,3 +60,36 @@ def test_full_models_quantize_with_every_layer_annotated(name):
     assert len(report["default"]) + len(report["output_only"]) == len(float_layers)
     wrapped = {getattr(layer, "layer", layer).name for layer in qat.layers}
     assert {layer.name for layer in float_layers} <= wrapped
+
+
+
+def test_calibration_covers_the_fine_tunes_activations_so_gradients_stay_sane():
+    """Issue #23: on a model whose BN statistics have not settled (fresh, or trained a few
+    float steps), ranges calibrated with BN on its moving statistics alone clamped the QAT
+    fine-tune's batch-normalized activations into a sliver; each next BN divided by a
+    near-zero batch std, and the first step's largest gradient was ~1e6 here (1e9 in the
+    reported run, where a kernel went 0.19 -> 1e6 in one step). Calibration now also covers
+    the fine-tune's activations, and leaves the moving statistics as they were."""
+    import os
+
+    import tensorflow as tf
+    from PIL import Image
+
+    from bisenetv2_tf.preprocessing import CITYSCAPES, normalize_numpy
+    from conftest import CAMVID_DIR, require
+
+    val = require(CAMVID_DIR / "val")
+    frames = [np.asarray(Image.open(val / n).convert("RGB").resize((160, 128))) for n in sorted(os.listdir(val))[:4]]
+    images = [normalize_numpy(f, CITYSCAPES)[None].astype(np.float32) for f in frames]
+    keras.utils.set_random_seed(0)
+    qat, _ = quantize(build_model("bisenetv2", 3, aux_heads=False))
+    before = {w.name: w.numpy() for w in qat.weights if "moving" in w.name}
+    assert calibrate(qat, images) == 4
+    assert all(np.array_equal(before[w.name], w.numpy()) for w in qat.weights if "moving" in w.name)
+    batch = np.concatenate(images[:2])
+    labels = np.random.default_rng(0).integers(0, 3, (2, 128, 160))
+    with tf.GradientTape() as tape:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, qat(batch, training=True))
+    grads = tape.gradient(loss, qat.trainable_variables)
+    worst = max(float(np.abs(g.numpy()).max()) for g in grads if g is not None)
+    assert np.isfinite(worst) and worst < 100, worst
