@@ -28,67 +28,30 @@ import tempfile
 
 import bisenetv2_tf  # noqa: F401
 import numpy as np
-import tensorflow as tf
 
-from benchmarks.cpu_check import report
 from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets, protocols
-from bisenetv2_tf.evaluation.evaluate import evaluate
-from bisenetv2_tf.runtime.litert import interpreter, timed_runner
-from bisenetv2_tf.runtime.predictors import load_predictor, onnx_session
-from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite import convert
+from tflite.formats import ConversionError, check_input_size
 
-KINDS = ("fp32", "fp16", "int8-ptq", "int8-qat")
+LABELS = {"fp32": "TFLite FP32", "fp16": "TFLite FP16 weights", "int8-ptq": "TFLite INT8 PTQ",
+          "int8-qat": "TFLite INT8 QAT"}
 
 
 def _keras_runner(model, hw):
+    import tensorflow as tf
+
     fn = tf.function(lambda x: model(x, training=False))
     x = tf.constant(np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32))
     return lambda: fn(x).numpy()
 
 
-def _onnx_runner(path, hw, threads):
-    session = onnx_session(path, threads)
+def _onnx_runner(session, hw):
     name = session.get_inputs()[0].name
     x = np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)
     return lambda: session.run(None, {name: x})
 
 
-def artifacts_for(size, args, model, qat, spec, tmp):
-    """{kind: path} for one size: the shipped ones if they have this size, else converted."""
-    found = {}
-    name = os.path.basename(args.model).split(".")[0]
-    for kind in KINDS + ("onnx",):
-        path = os.path.join(args.artifacts, f"{name}.onnx" if kind == "onnx" else
-                            f"{name}_{convert.FILE_SUFFIX[kind]}.tflite")
-        if os.path.isfile(path) and _static_hw(path) == size:
-            found[kind] = path
-    missing = [k for k in KINDS if k not in found and (k != "int8-qat" or qat is not None)]
-    if missing:
-        print(f"converting {', '.join(missing)} at {size[0]}x{size[1]} ...", file=sys.stderr, flush=True)
-        results = convert.convert_all(model, missing, size, tmp, f"{name}_{size[0]}x{size[1]}", spec=spec,
-                                      qat_model=qat, num_calibration=args.num_calibration, num_verify=1,
-                                      log=lambda *a: None)
-        found.update({k: r["path"] for k, r in results.items()})
-    if "onnx" not in found:
-        path = os.path.join(tmp, f"{name}_{size[0]}x{size[1]}.onnx")
-        convert.export_onnx(model, size, path, [])
-        found["onnx"] = path
-    return found
-
-
-def _static_hw(path):
-    if path.endswith(".onnx"):
-        import onnx
-
-        dims = onnx.load(path, load_external_data=False).graph.input[0].type.tensor_type.shape.dim
-        return (dims[1].dim_value, dims[2].dim_value)
-    it = interpreter(path=path)
-    return tuple(int(v) for v in it.get_input_details()[0]["shape"][1:3])
-
-
-def main(argv=None):
+def parse_args(argv=None):
     p = cli.parser("benchmarks.benchmark", __doc__)
     p.add_argument("--model", required=True, help="float inference model (.keras)")
     p.add_argument("--keras", dest="model", help=argparse.SUPPRESS)
@@ -108,13 +71,26 @@ def main(argv=None):
     p.add_argument("--miou-every-size", action="store_true",
                    help="score the TFLite models at every --input-size, not only the artifacts' own")
     cli.add_num_calibration(p, help="INT8 PTQ calibration images for sizes converted here (default 100)")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import tensorflow as tf  # loaded only once the flags parse, like the modules below
+
+    from benchmarks.cpu_check import report
+    from bisenetv2_tf.evaluation.evaluate import evaluate
+    from bisenetv2_tf.runtime.litert import timed_runner
+    from bisenetv2_tf.runtime.predictors import load_predictor, onnx_session
+    from bisenetv2_tf.runtime.timing import interleaved_stats
+    from tflite import sized_artifacts, source
+
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
     try:
-        model = convert.load_keras_model(args.model)
-        qat = convert.load_keras_model(args.qat_model) if args.qat_model else None
+        model = source.single_output(source.load_keras_model(args.model), args.model)
+        qat = source.load_keras_model(args.qat_model) if args.qat_model else None
         if args.protocol:
             spec, val = protocols.protocol_specs(args.protocol, args.dataset, args.data_dir)
             args.split = f"{args.protocol} held-out"
@@ -123,33 +99,36 @@ def main(argv=None):
             val = datasets.load_spec(args.dataset, args.data_dir, args.split)
         sizes = cli.input_sizes(args)
         for size in sizes:
-            convert.check_input_size(size)
-    except (convert.ConversionError, datasets.DatasetError) as err:
+            check_input_size(size)
+    except (ConversionError, datasets.DatasetError) as err:
         raise SystemExit(f"error: {err}") from None
     tmp = tempfile.mkdtemp(prefix="bench-")
 
     print("\n".join(report(args.threads)) + "\n", flush=True)
-    shipped_fp32 = os.path.join(args.artifacts, f"{os.path.basename(args.model).split('.')[0]}_fp32.tflite")
-    eval_size = _static_hw(shipped_fp32) if os.path.isfile(shipped_fp32) else None
+    name = os.path.basename(args.model).split(".")[0]
+    shipped_fp32 = os.path.join(args.artifacts, f"{name}_fp32.tflite")
+    eval_size = sized_artifacts.static_hw(shipped_fp32) if os.path.isfile(shipped_fp32) else None
     for size in sizes:
-        paths = artifacts_for(size, args, model, qat, spec, tmp)
+        try:
+            paths = sized_artifacts.artifacts_at(size, name, args.artifacts, model, qat, spec, tmp,
+                                                 args.num_calibration)
+        except (ConversionError, datasets.DatasetError) as err:
+            raise SystemExit(f"error: {err}") from None
         rows = [("Keras fp32 (tf.function)", _keras_runner(model, size), None, args.model)]
         if qat is not None:
             rows.append(("Keras QAT (fake-quant)", _keras_runner(qat, size), None, args.qat_model))
-        labels = {"fp32": "TFLite FP32", "fp16": "TFLite FP16 weights", "int8-ptq": "TFLite INT8 PTQ",
-                  "int8-qat": "TFLite INT8 QAT"}
-        for kind in KINDS:
+        for kind, label in LABELS.items():
             if kind in paths:
-                rows.append((labels[kind], timed_runner(paths[kind], size, args.threads), paths[kind], paths[kind]))
-        rows.append(("ONNX Runtime (tf2onnx fp32)", _onnx_runner(paths["onnx"], size, args.threads), paths["onnx"],
-                     paths["onnx"]))
+                rows.append((label, timed_runner(paths[kind], size, args.threads), paths[kind], paths[kind]))
+        rows.append(("ONNX Runtime (tf2onnx fp32)", _onnx_runner(onnx_session(paths["onnx"], args.threads), size),
+                     paths["onnx"], paths["onnx"]))
         measured = []
         stats = interleaved_stats([row[1] for row in rows], args.runs)
-        for (label, runner, artifact, source), (median, p90) in zip(rows, stats):
+        for (label, runner, artifact, model_file), (median, p90) in zip(rows, stats):
             miou = None
             scored_here = size == eval_size or (args.miou_every_size and str(artifact).endswith(".tflite"))
             if not args.no_miou and scored_here:
-                miou = evaluate(load_predictor(source), val, args.eval_limit, progress=False)["miou"]
+                miou = evaluate(load_predictor(model_file), val, args.eval_limit, progress=False)["miou"]
             size_mb = os.path.getsize(artifact) / 1e6 if artifact else None
             measured.append((label, median, p90, size_mb, miou))
             print(f"  {label}: {median:.1f} ms", file=sys.stderr, flush=True)

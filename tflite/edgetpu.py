@@ -7,8 +7,11 @@ ops it considers too imprecise or too large, e.g. some ResizeBilinear sizes), so
 where it is available: ``edgetpu_compiler`` is distributed by Coral's Debian repository,
 which this project's machines cannot reach.
 """
+import os
 import shutil
 import subprocess
+
+from bisenetv2_tf.runtime.litert import interpreter, op_histogram
 
 # op -> restriction that still applies (empty: none)
 EDGETPU_OPS = {
@@ -67,3 +70,17 @@ def run_compiler(tflite_path, out_dir):
     if result.returncode:
         raise RuntimeError(f"edgetpu_compiler failed ({result.returncode}): {log.strip().splitlines()[-1:]}")
     return True, log
+
+
+def profile(tflite_path, log=print):
+    """Log the Edge TPU op report of a full-integer model and run the compiler if present;
+    returns {"problems": [...], "compiler_ran": bool}."""
+    with open(tflite_path, "rb") as f:
+        content = f.read()
+    it = interpreter(content)
+    rows, problems = op_report(op_histogram(content), it.get_input_details()[0], it.get_output_details()[0])
+    log(f"Edge TPU profile of {tflite_path}:")
+    log(format_report(rows, problems))
+    ran, text = run_compiler(tflite_path, os.path.dirname(tflite_path) or ".")
+    log(text)
+    return {"problems": problems, "compiler_ran": ran}

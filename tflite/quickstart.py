@@ -29,7 +29,8 @@ from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.predictors import load_predictor
 from bisenetv2_tf.runtime.cpu import cpu_line
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite import convert
+from tflite import exporters, request, source
+from tflite.formats import ConversionError, check_input_size
 
 
 def table_header(hw, threads):
@@ -63,12 +64,12 @@ def check_args(args):
     """One-line errors (``ConversionError``/``OutputPathError``) before anything is written."""
     h, w = args.input_size
     try:
-        convert.check_input_size((h, w))
-    except convert.ConversionError as err:
-        raise convert.ConversionError(f"--input-size {h} {w}: {err}") from None
+        check_input_size((h, w))
+    except ConversionError as err:
+        raise ConversionError(f"--input-size {h} {w}: {err}") from None
     for flag, value in (("--epochs", args.epochs), ("--qat-steps", args.qat_steps), ("--threads", args.threads)):
         if value < 1:
-            raise convert.ConversionError(f"{flag} {value}: must be at least 1")
+            raise ConversionError(f"{flag} {value}: must be at least 1")
     check_writable_dir(args.work_dir, "--work-dir", create=False)
 
 
@@ -82,7 +83,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         check_args(args)
-    except (convert.ConversionError, OutputPathError) as err:
+    except (ConversionError, OutputPathError) as err:
         sys.exit(f"error: {err}")
     t_start = time.time()
     work = args.work_dir
@@ -105,9 +106,10 @@ def main(argv=None):
     print("[4/5] converting to TFLite FP32, INT8 PTQ and INT8 QAT", flush=True)
     out = os.path.join(work, "models")
     spec = datasets.camvid(data, "train")
-    convert.convert_all(convert.load_keras_model(float_model), ["fp32", "int8-ptq", "int8-qat"], hw, out,
-                        "bisenetv2", spec=spec, qat_model=convert.load_keras_model(qat_model), num_calibration=32,
-                        num_verify=4, threads=args.threads)
+    exporters.export(request.ConversionRequest(
+        source.load_keras_model(float_model), ("fp32", "int8-ptq", "int8-qat"), hw, out, "bisenetv2",
+        request.dataset_info(spec, "bisenetv2"), calibration=spec, qat_model=source.load_keras_model(qat_model),
+        num_calibration=32, num_verify=4, threads=args.threads))
     print("[5/5] evaluating on the val split", flush=True)
     val = datasets.camvid(data, "val")
     rows = [("Keras fp32", float_model), ("Keras QAT (fake-quant)", qat_model)] + [

@@ -15,7 +15,9 @@ from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.runtime.litert import interpreter
 from conftest import REPO
-from tflite import convert
+from tflite import converter, convert, exporters, source
+from tflite.formats import ConversionError
+from tflite.request import ConversionRequest, dataset_info
 
 pytestmark = pytest.mark.slow
 HW = (64, 96)
@@ -35,24 +37,37 @@ def model(tmp_path_factory):
     return m, path
 
 
+def _export(model, formats, out_dir, name, spec, **options):
+    request = ConversionRequest(model, tuple(formats), HW, str(out_dir), name, dataset_info(spec, "bisenetv2"),
+                                calibration=spec, **options)
+    return exporters.export(request, log=lambda *a: None)
+
+
 @pytest.fixture(scope="module")
 def converted(model, spec, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    results = convert.convert_all(model[0], ["fp32", "fp16", "dynamic", "int8-ptq"], HW, str(out), "tiny",
-                                  spec=spec, num_calibration=4, num_verify=2, log=lambda *a: None)
+    results = _export(model[0], ["fp32", "fp16", "dynamic", "int8-ptq"], out, "tiny", spec, num_calibration=4,
+                      num_verify=2)
     return out, results
 
 
 def test_every_precision_verifies_against_keras(converted):
     out, results = converted
-    assert results["fp32"]["verify"]["max_abs_error"] < 1e-4
-    assert results["fp16"]["verify"]["max_abs_error"] < 5e-2
-    assert results["fp32"]["verify"]["argmax_agreement_pct"] == 100.0
+    assert results["fp32"].verification["max_abs_error"] < 1e-4
+    assert results["fp16"].verification["max_abs_error"] < 5e-2
+    assert results["fp32"].verification["argmax_agreement_pct"] == 100.0
     for precision in ("fp16", "dynamic", "int8-ptq"):
-        assert results[precision]["verify"]["argmax_agreement_pct"] > 90.0, precision
-    assert results["int8-ptq"]["bytes"] < 0.3 * results["fp32"]["bytes"]
-    assert results["fp16"]["bytes"] < 0.6 * results["fp32"]["bytes"]
-    assert set(results["int8-ptq"]["ops"]) <= set(__import__("tflite.edgetpu").edgetpu.EDGETPU_OPS)
+        assert results[precision].verification["argmax_agreement_pct"] > 90.0, precision
+    assert results["int8-ptq"].bytes < 0.3 * results["fp32"].bytes
+    assert results["fp16"].bytes < 0.6 * results["fp32"].bytes
+    assert set(results["int8-ptq"].ops) <= set(__import__("tflite.edgetpu").edgetpu.EDGETPU_OPS)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"tiny_{tag}.{ext}" for tag in ("fp32", "fp16", "dynamic", "int8_ptq") for ext in ("tflite", "json"))
+    for precision, artifact in results.items():  # the record is what was written
+        path = out / f"tiny_{precision.replace('-', '_')}.tflite"
+        assert artifact.path == str(path) and artifact.bytes == path.stat().st_size
+        assert json.loads(path.with_suffix(".json").read_text()) == artifact.metadata
+        assert artifact.metadata["verification"] == artifact.verification
 
 
 def test_metadata_describes_the_artifact(converted, spec):
@@ -88,17 +103,17 @@ def test_output_heads_and_io_types(model, spec, tmp_path, output, io_dtype):
     from bisenetv2_tf.model import with_output_head
 
     headed = with_output_head(model[0], output)
-    results = convert.convert_all(headed, ["int8-ptq"], HW, str(tmp_path), "h", spec=spec, io_dtype=io_dtype,
-                                  num_calibration=2, num_verify=1, output_kind=output, log=lambda *a: None)
-    it = interpreter(path=results["int8-ptq"]["path"])
+    results = _export(headed, ["int8-ptq"], tmp_path, "h", spec, io_dtype=io_dtype, num_calibration=2,
+                      num_verify=1, output_kind=output)
+    it = interpreter(path=results["int8-ptq"].path)
     assert it.get_input_details()[0]["dtype"] == np.dtype(io_dtype)
     out = it.get_output_details()[0]
     assert list(out["shape"]) == ([1, *HW] if output == "argmax" else [1, *HW, 7])
     if output == "argmax":
-        assert "ARG_MAX" in results["int8-ptq"]["ops"]
-        assert results["int8-ptq"]["verify"]["argmax_agreement_pct"] > 90.0
+        assert "ARG_MAX" in results["int8-ptq"].ops
+        assert results["int8-ptq"].verification["argmax_agreement_pct"] > 90.0
     else:  # an untrained model's softmax is near-uniform: compare probabilities, not argmax
-        assert results["int8-ptq"]["verify"]["max_abs_error"] < 0.02
+        assert results["int8-ptq"].verification["max_abs_error"] < 0.02
 
 
 def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
@@ -116,21 +131,21 @@ def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
     qat.fit(np.concatenate(images[:2]), labels, epochs=1, verbose=0)
     with quantize_scope():
         qat.save(tmp_path / "qat.h5")
-    reloaded = convert.load_keras_model(str(tmp_path / "qat.h5"))
+    reloaded = source.load_keras_model(str(tmp_path / "qat.h5"))
     np.testing.assert_allclose(reloaded(x).numpy(), qat(x).numpy(), atol=1e-6)
-    results = convert.convert_all(model[0], ["int8-qat"], HW, str(tmp_path), "q", spec=spec, qat_model=reloaded,
-                                  num_calibration=2, num_verify=2, log=lambda *a: None)
+    results = _export(model[0], ["int8-qat"], tmp_path, "q", spec, qat_model=reloaded, num_calibration=2,
+                      num_verify=2)
     # An untrained model's logits are nearly tied (std ~1e-3), so argmax agreement is
     # ill-conditioned here (it ranged 89.8-98.7% across random inits); compare the
     # dequantized logit error with the spread of the logits instead.
     spread = float(np.std(reloaded(x).numpy()))
-    assert results["int8-qat"]["verify"]["mean_abs_error"] < 0.25 * spread
-    assert "DEQUANTIZE" not in results["int8-qat"]["ops"]
+    assert results["int8-qat"].verification["mean_abs_error"] < 0.25 * spread
+    assert "DEQUANTIZE" not in results["int8-qat"].ops
 
 
 def test_onnx_export_matches_keras(model, tmp_path):
     x = [np.random.default_rng(1).standard_normal((1, *HW, 3)).astype(np.float32)]
-    result = convert.export_onnx(model[0], HW, str(tmp_path / "m.onnx"), x)
+    result = exporters.export_onnx(model[0], HW, str(tmp_path / "m.onnx"), x)
     assert result["max_abs_error"] < 1e-4 and result["argmax_agreement_pct"] == 100.0
 
 
@@ -138,7 +153,7 @@ def test_onnx_sessions_keep_runtime_warnings_off_the_terminal(model, tmp_path, c
     from bisenetv2_tf.runtime.predictors import onnx_session
 
     path = str(tmp_path / "m.onnx")
-    convert.export_onnx(model[0], HW, path, [np.zeros((1, *HW, 3), np.float32)])
+    exporters.export_onnx(model[0], HW, path, [np.zeros((1, *HW, 3), np.float32)])
     capfd.readouterr()
     session = onnx_session(path, threads=1)
     assert session.get_session_options().log_severity_level == 3  # errors only
@@ -200,12 +215,12 @@ def _tiny_conv():
 def test_int8_artifact_that_is_not_integer_is_refused(converted):
     """An empty calibration set makes TF emit a float32 model; it must never be called INT8."""
     tiny = _tiny_conv()
-    with pytest.raises(convert.ConversionError, match=r"int8-ptq: the converted model is not integer-only"):
-        convert.to_tflite(tiny, "int8-ptq", (32, 32), lambda: iter([]))
-    with pytest.raises(convert.ConversionError, match="not integer-only"):
-        convert.check_integer_only(convert.to_tflite(tiny, "fp32", (32, 32)))
+    with pytest.raises(ConversionError, match=r"int8-ptq: the converted model is not integer-only"):
+        converter.to_tflite(tiny, "int8-ptq", (32, 32), lambda: iter([]))
+    with pytest.raises(ConversionError, match="not integer-only"):
+        converter.check_integer_only(converter.to_tflite(tiny, "fp32", (32, 32)))
     out, _ = converted
-    convert.check_integer_only((out / "tiny_int8_ptq.tflite").read_bytes())  # the real INT8 artifact passes
+    converter.check_integer_only((out / "tiny_int8_ptq.tflite").read_bytes())  # the real INT8 artifact passes
 
 
 @pytest.mark.parametrize("case", ["zero_calibration", "negative_calibration", "zero_verify", "out_dir_is_file",
@@ -271,7 +286,7 @@ def _class_file(path, k=4):
 
 @pytest.mark.parametrize("name", ["../x", "sub/x", "..", "a\\b"])
 def test_name_with_a_folder_is_refused_before_converting(tiny_path, tmp_path, monkeypatch, name):
-    monkeypatch.setattr(convert, "load_keras_model", lambda *a: pytest.fail("model loaded before the check"))
+    monkeypatch.setattr(exporters, "export", lambda *a, **k: pytest.fail("converted before the check"))
     classes = _class_file(tmp_path / "classes.json")
     out = tmp_path / "deep" / "out"
     out.mkdir(parents=True)
@@ -286,7 +301,7 @@ def test_artifact_that_is_an_input_is_refused_before_converting(tiny_path, tmp_p
     out = tmp_path / "out"
     classes = _class_file(out / "tiny_fp32.json")  # the metadata JSON of NAME_fp32.tflite would replace it
     before = classes.read_text()
-    monkeypatch.setattr(convert, "convert_all", lambda *a, **k: pytest.fail("converted before the check"))
+    monkeypatch.setattr(exporters, "export", lambda *a, **k: pytest.fail("converted before the check"))
     message = _main("--model", tiny_path, "--precision", "fp32", "--input-size", 32, 32, "--out-dir", out,
                     "--class-file", classes, "--name", "tiny")
     assert message == (f"error: --out-dir {out}: {classes} is the --class-file, and an output never replaces an "
@@ -321,7 +336,7 @@ def test_model_that_is_not_a_segmentation_model_is_refused_before_converting(cas
 
     path = tmp_path / f"{case}.keras"
     _foreign(case).save(path)
-    monkeypatch.setattr(convert, "convert_all", lambda *a, **k: pytest.fail("converted before the check"))
+    monkeypatch.setattr(exporters, "export", lambda *a, **k: pytest.fail("converted before the check"))
     out = tmp_path / "out"
     out.mkdir()
     output = ["--output", "argmax"] if case == "argmax_without_logits" else []
@@ -334,24 +349,26 @@ def test_model_that_is_not_a_segmentation_model_is_refused_before_converting(cas
 def test_segmentation_model_check_passes_this_projects_models(model, tiny_path):
     """BiSeNetV2 (aux heads or not) and a tiny conv pass at the conversion size, with each head."""
     bise, path = model
-    assert convert.check_segmentation_model(bise, path, HW) is bise
+    assert source.single_output(bise, path) is bise
+    source.check_segmentation_model(bise, path, HW)
     keras.utils.set_random_seed(0)
     aux = bisenetv2(7, aux_heads=True)
-    assert convert.check_segmentation_model(aux, "aux.keras", HW).outputs[0].shape[-1] == 7
-    assert convert.check_segmentation_model(aux, "aux.keras", HW, "argmax").outputs[0].shape.rank == 3
-    tiny = convert.load_keras_model(tiny_path)
-    assert convert.check_segmentation_model(tiny, tiny_path, (32, 32)) is tiny
+    logits = source.single_output(aux, "aux.keras")
+    source.check_segmentation_model(logits, "aux.keras", HW)
+    assert logits.outputs[0].shape[-1] == 7
+    argmax = source.single_output(aux, "aux.keras", "argmax")
+    source.check_segmentation_model(argmax, "aux.keras", HW)
+    assert argmax.outputs[0].shape.rank == 3
+    tiny = source.load_keras_model(tiny_path)
+    assert source.single_output(tiny, tiny_path) is tiny
+    source.check_segmentation_model(tiny, tiny_path, (32, 32))
 
 
 def test_a_diverged_model_is_refused_before_converting():
-    import tf_keras as keras
-
-    from tflite import convert
-
     x = keras.Input((32, 32, 3))
     model = keras.Model(x, keras.layers.Conv2D(3, 1, name="logits")(x))
-    convert.check_weights_sane(model, "ok.keras")
+    source.check_weights_sane(model, "ok.keras")
     layer = model.get_layer("logits")
     layer.kernel.assign(layer.kernel * 0 + 17055.0)
-    with pytest.raises(convert.ConversionError, match="logits/kernel.* holds 1.71e\\+04 .*diverged"):
-        convert.check_weights_sane(model, "m.keras")
+    with pytest.raises(ConversionError, match="logits/kernel.* holds 1.71e\\+04 .*diverged"):
+        source.check_weights_sane(model, "m.keras")

@@ -1,11 +1,12 @@
-"""tflite.quant_report: flags and files checked before any conversion, outputs complete."""
+"""tflite.quant_report (its work: tflite/quant_debug.py): flags and files checked before any
+conversion, outputs complete."""
 import shutil
 
 import numpy as np
 import pytest
 import tf_keras as keras
 
-from tflite import quant_report
+from tflite import quant_debug, quant_report
 from bisenetv2_tf.data import datasets
 
 pytestmark = pytest.mark.slow
@@ -62,7 +63,7 @@ def test_bad_flags_and_files_fail_before_any_conversion(case, model_path, synthe
         ids = np.asarray(Image.open(label)).copy()
         ids[0, 0] = 40
         Image.fromarray(ids).save(label)
-    monkeypatch.setattr(quant_report, "layer_errors", lambda *a: pytest.fail("converted before the checks"))
+    monkeypatch.setattr(quant_debug, "layer_errors", lambda *a: pytest.fail("converted before the checks"))
     message = _main("--model", model_path, "--input-size", *size, "--data-dir", data, "--out-dir", out, *flags)
     expected = {"size": "error: input size must be positive multiples of 32, got 60x96",
                 "negative_size": "error: input size must be positive multiples of 32, got -64x96",
@@ -92,7 +93,7 @@ def test_fewest_float_layers_doubles_then_bisects(drops, target, expected, calls
         called.append(k)
         return drops[k]
 
-    k, seen = quant_report.fewest_float_layers(drop_of, len(drops) - 1, target)
+    k, seen = quant_debug.fewest_float_layers(drop_of, len(drops) - 1, target)
     assert k == expected and called == calls and set(seen) == set(calls)
 
 
