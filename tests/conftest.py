@@ -33,3 +33,47 @@ def synthetic_dir(tmp_path_factory):
     from bisenetv2_tf.data.synthetic import make_dataset
 
     return make_dataset(str(tmp_path_factory.mktemp("synthetic")), 8, 4, (64, 96), seed=0)
+
+
+# The tiny training runs of tests/training/test_train_cli.py: 64x64 crops, batch 2, 3 steps
+# an epoch, fixed seed, float32.
+TINY_TRAIN_FLAGS = ("--batch-size", "2", "--crop", "64", "64", "--steps-per-epoch", "3", "--warmup-steps", "1",
+                    "--log-every", "1", "--val-batch-size", "2", "--seed", "0", "--precision", "float32")
+
+
+def tiny_train_argv(data, out, *extra):
+    """``training.train`` flags of a tiny run of ``data`` into ``out`` (then ``extra``)."""
+    return ["--data-dir", str(data), "--out-dir", str(out), *TINY_TRAIN_FLAGS, *extra]
+
+
+def train_in_process(argv):
+    """``training.train.main(argv)`` in this process, as ``python -m training.train`` runs it:
+    (exit status, stdout, stderr). A ``SystemExit`` message ends stderr as the interpreter
+    prints it (status 1); any other exception propagates (what would be a traceback)."""
+    import contextlib
+    import io
+
+    from training import train
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            train.main(list(argv))
+            code = 0
+        except SystemExit as stop:
+            code = stop.code
+    if isinstance(code, str):
+        err.write(code + "\n")
+        code = 1
+    return code or 0, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def tiny_run(synthetic_dir, tmp_path_factory):
+    """A finished tiny 3-epoch run of ``synthetic_dir`` (``tiny_train_argv(..., "--epochs", "3")``),
+    trained once: (run folder, its stdout). Copy the folder (shutil.copytree) before
+    changing anything in it."""
+    out = tmp_path_factory.mktemp("tiny_run") / "run"
+    code, stdout, stderr = train_in_process(tiny_train_argv(synthetic_dir, out, "--epochs", "3"))
+    assert code == 0, stdout[-2000:] + stderr[-2000:]
+    return out, stdout

@@ -215,9 +215,15 @@ def train(config):
     strategy = make_strategy(config.strategy)
     config = dataclasses.replace(config, out_dir=worker_out_dir(config.out_dir, strategy))
     try:
-        held = run_state.lock(config.out_dir)  # noqa: F841  (held until the process ends)
+        held = run_state.lock(config.out_dir)
     except run_state.RunBusyError as err:
         raise SystemExit(f"error: {err}") from None
+    with held:  # the folder is this run's until it returns or fails, in-process callers included
+        return _train_locked(config, strategy, policy, why)
+
+
+def _train_locked(config, strategy, policy, why):
+    """``train`` once the run folder is locked."""
     if config.restart:
         clear_run(config.out_dir)
     try:
