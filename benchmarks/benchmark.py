@@ -78,12 +78,13 @@ def main(argv=None):
     args = parse_args(argv)
     import tensorflow as tf  # loaded only once the flags parse, like the modules below
 
+    from benchmarks import sized_artifacts
     from benchmarks.cpu_check import report
     from bisenetv2_tf.evaluation.evaluate import evaluate
     from bisenetv2_tf.runtime.litert import timed_runner
     from bisenetv2_tf.runtime.predictors import load_predictor, onnx_session
     from bisenetv2_tf.runtime.timing import interleaved_stats
-    from tflite import sized_artifacts, source
+    from tflite import source
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -36,7 +36,9 @@ from bisenetv2_tf.names import MODELS
 from bisenetv2_tf.runtime.litert import timed_runner
 from bisenetv2_tf.runtime.predictors import load_predictor
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite import convert
+from tflite import exporters, source
+from tflite.formats import ConversionError, check_input_size
+from tflite.request import ConversionRequest, dataset_info
 
 MAC_SIZES = ((512, 1024), (384, 480))
 
@@ -97,7 +99,7 @@ def load_or_build(arch, path, num_classes, expected_weights):
     if path is None:
         keras.utils.set_random_seed(0)
         return build_model(arch, num_classes, aux_heads=False)
-    model = convert.load_keras_model(path)
+    model = source.load_keras_model(path)
     if int(model.outputs[0].shape[-1]) != num_classes:
         raise SystemExit(f"error: {path}: {model.outputs[0].shape[-1]} classes, the dataset has {num_classes}")
     if sum(count_params(model)) != expected_weights:
@@ -125,8 +127,8 @@ def main(argv=None):
         p.error("give at least one --model or --arch")
     hw = tuple(args.input_size)
     try:
-        convert.check_input_size(hw)
-    except convert.ConversionError as err:
+        check_input_size(hw)
+    except ConversionError as err:
         p.error(str(err))
     models = resolve_rows(args.rows)
 
@@ -145,15 +147,16 @@ def main(argv=None):
     for arch, path in models:
         t0 = time.time()
         if arch is None:
-            arch = arch_of(convert.load_keras_model(path), path)
+            arch = arch_of(source.load_keras_model(path), path)
         print(f"{arch}: counting, converting at {hw[0]}x{hw[1]} ...", file=sys.stderr, flush=True)
         row = {"arch": arch, "path": path, **complexity(arch, spec.num_classes)}
         model = load_or_build(arch, path, spec.num_classes, row["weights"])
-        results = convert.convert_all(model, ["fp32", "int8-ptq"], hw, tmp, f"{arch}_{hw[0]}x{hw[1]}", spec=spec,
-                                      num_calibration=args.num_calibration, num_verify=1, model_name=arch,
-                                      log=lambda *a: None)
-        row["tflite"] = {k: r["path"] for k, r in results.items()}
-        row["mb"] = {k: r["bytes"] / 1e6 for k, r in results.items()}
+        request = ConversionRequest(model, ("fp32", "int8-ptq"), hw, tmp, f"{arch}_{hw[0]}x{hw[1]}",
+                                    dataset_info(spec, arch), calibration=spec,
+                                    num_calibration=args.num_calibration, num_verify=1)
+        results = exporters.export(request, log=lambda *a: None)
+        row["tflite"] = {k: a.path for k, a in results.items()}
+        row["mb"] = {k: a.bytes / 1e6 for k, a in results.items()}
         if path is not None:
             print(f"{arch}: {args.split} mIoU (Keras, INT8 PTQ) ...", file=sys.stderr, flush=True)
             row["miou"] = {"keras": evaluate(load_predictor(path), val, args.eval_limit, progress=False)["miou"],

@@ -15,7 +15,7 @@ import numpy as np
 from bisenetv2_tf import cli
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite.convert import run_converter
+from tflite.converter import run_converter
 from bisenetv2_tf.runtime.cpu import FLAGS, cpu_line, isa_flags  # noqa: F401  (this tool's vocabulary)
 
 

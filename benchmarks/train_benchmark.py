@@ -26,7 +26,7 @@ from bisenetv2_tf.complexity import total_macs
 from bisenetv2_tf.model import to_inference
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite.convert import to_tflite
+from tflite.converter import to_tflite
 from training import train, trainer
 
 

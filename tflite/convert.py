@@ -18,7 +18,6 @@ line). --name must be a plain file name stem (no folder, no '..'), and no
 artifact path (OUT_DIR/NAME_PRECISION.tflite/.json, NAME.onnx) may be one of the input
 files (--model, --qat-model, --class-file).
 """
-import importlib
 import sys
 
 import bisenetv2_tf  # noqa: F401
@@ -67,18 +66,6 @@ def main(argv=None):
         exporters.export(request.from_args(args))
     except (ConversionError, datasets.DatasetError, OutputPathError, FileNotFoundError) as err:
         sys.exit(f"error: {err}")
-
-
-# Names this module had before it became a TensorFlow-free front; tflite/moved_names.py
-# serves them on first use to the callers that still import them from here.
-MOVED = ("check_input_size", "compare", "convert_all", "export_onnx", "load_keras_model", "model_name_of",
-         "run_converter", "to_tflite")
-
-
-def __getattr__(name):
-    if name in MOVED:
-        return getattr(importlib.import_module("tflite.moved_names"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ until the target is met, then bisecting), writes that model and names its float 
       --protocol drive-holdout --target-drop 1.0
 """
 import argparse
-import importlib
 
 import bisenetv2_tf  # noqa: F401
 from bisenetv2_tf import cli
@@ -48,16 +47,6 @@ def main(argv=None):
     from tflite import quant_debug  # TensorFlow: loaded only once the flags parse
 
     quant_debug.run(args)
-
-
-# Names this module had before it became a TensorFlow-free front, now in tflite/quant_debug.py.
-MOVED = {"layer_errors": "layer_errors", "selective_model": "selective_model", "_latency": "latency_ms"}
-
-
-def __getattr__(name):
-    if name in MOVED:
-        return getattr(importlib.import_module("tflite.quant_debug"), MOVED[name])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

@@ -5,16 +5,15 @@
 
   python -m tflite.quickstart [--work-dir runs/quickstart] [--epochs 6]
 
-Training and QAT run as ``python -m training.train`` in a child process, exactly the
-command a user runs (the tflite package does not import training). For real data use
-the same steps by hand (see README): training.train, training.train --qat,
-tflite.convert, training.evaluate.
+Training and QAT run ``training.train``'s command line in this process, exactly the
+command a user runs; this module sits above both training and conversion (the top,
+scripts layer of tests/test_import_layers.py). For real data use the same steps by hand
+(see README): training.train, training.train --qat, tflite.convert, training.evaluate.
 
 The flags are checked before anything is written (--input-size 33 47 leaves no
 partial data/ folder).
 """
 import os
-import subprocess
 import sys
 import time
 
@@ -23,14 +22,11 @@ import numpy as np
 
 from bisenetv2_tf import cli
 from bisenetv2_tf.data import datasets, synthetic
-from bisenetv2_tf.evaluation.evaluate import evaluate
 from bisenetv2_tf.fileio import OutputPathError, check_writable_dir
-from bisenetv2_tf.runtime.litert import interpreter
-from bisenetv2_tf.runtime.predictors import load_predictor
 from bisenetv2_tf.runtime.cpu import cpu_line
 from bisenetv2_tf.runtime.timing import interleaved_stats
-from tflite import exporters, request, source
 from tflite.formats import ConversionError, check_input_size
+from training import train
 
 
 def table_header(hw, threads):
@@ -41,19 +37,8 @@ def table_header(hw, threads):
             "|---|---:|---:|---:|---:|"]
 
 
-def train_cli(args):
-    """``python -m training.train ARGS`` in a child process; exits if it fails."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, "-m", "training.train", *args], env=env)
-    if done.returncode:
-        sys.exit(f"error: python -m training.train failed (exit {done.returncode})")
-
-
-def _latency_ms(path, runs=10, threads=2):
-    if not path.endswith(".tflite"):
-        return None
-    it = interpreter(path=path, threads=threads)
+def _latency_ms(it, runs=10):
+    """Median ms of ``runs`` invocations of a LiteRT interpreter on a zero input."""
     inp = it.get_input_details()[0]
     x = np.zeros(inp["shape"], inp["dtype"])
     it.set_tensor(inp["index"], x)
@@ -85,6 +70,12 @@ def main(argv=None):
         check_args(args)
     except (ConversionError, OutputPathError) as err:
         sys.exit(f"error: {err}")
+    # TensorFlow, LiteRT and ONNX Runtime load only now that the flags parse
+    from bisenetv2_tf.evaluation.evaluate import evaluate
+    from bisenetv2_tf.runtime.litert import interpreter
+    from bisenetv2_tf.runtime.predictors import load_predictor
+    from tflite import exporters, request, source
+
     t_start = time.time()
     work = args.work_dir
     hw = tuple(args.input_size)
@@ -94,12 +85,12 @@ def main(argv=None):
     common = ["--data-dir", data, "--batch-size", "4", "--crop", str(hw[0]), str(hw[1]), "--seed", "0",
               "--log-every", "5", "--val-every", str(args.epochs)]
     print(f"[2/5] training BiSeNetV2 for {args.epochs} x 10 steps", flush=True)
-    train_cli(common + ["--out-dir", os.path.join(work, "train"), "--epochs", str(args.epochs),
+    train.main(common + ["--out-dir", os.path.join(work, "train"), "--epochs", str(args.epochs),
                              "--steps-per-epoch", "10", "--warmup-steps", "10", "--lr", "0.05",
                              "--scale-range", "0.75", "1.5"])
     float_model = os.path.join(work, "train", "model.keras")
     print(f"[3/5] quantization-aware fine-tuning for {args.qat_steps} steps", flush=True)
-    train_cli(common + ["--out-dir", os.path.join(work, "qat"), "--qat", "--init-weights", float_model,
+    train.main(common + ["--out-dir", os.path.join(work, "qat"), "--qat", "--init-weights", float_model,
                              "--epochs", "1", "--steps-per-epoch", str(args.qat_steps), "--warmup-steps", "1",
                              "--lr", "0.005", "--scale-range", "1.0", "1.0", "--num-calibration", "16"])
     qat_model = os.path.join(work, "qat", "model.h5")
@@ -117,7 +108,7 @@ def main(argv=None):
     print("\n" + "\n".join(table_header(hw, args.threads)))
     for label, path in rows:
         result = evaluate(load_predictor(path, threads=args.threads), val, progress=False)
-        ms = _latency_ms(path, threads=args.threads)
+        ms = _latency_ms(interpreter(path=path, threads=args.threads)) if path.endswith(".tflite") else None
         print(f"| {label} | {100 * result['miou']:.2f} | {100 * result['pixel_accuracy']:.2f} | "
               f"{os.path.getsize(path) / 1e6:.2f} | {'' if ms is None else f'{ms:.1f}'} |")
     print(f"\ndone in {(time.time() - t_start) / 60:.1f} min; artifacts in {out}")

@@ -14,9 +14,11 @@ loadable state. The augmentation stream is a pure function of (seed, step) (see
 to see the data a run that never stopped would have seen. At rest the directory holds
 one slot: it is what ``--commit-state-every`` commits to git.
 """
+import contextlib
 import dataclasses
 import fcntl
 import json
+import logging
 import os
 import shutil
 import signal
@@ -201,10 +203,28 @@ def save_model(model, path, include_optimizer=True):
         bare = keras.models.clone_model(model)
         bare.set_weights(model.get_weights())
         model = bare
-    with atomic_path(path) as tmp, warnings.catch_warnings():
-        # QAT models are HDF5 on purpose (see training.train.checkpoint_ext): not a user error.
+    with atomic_path(path) as tmp, warnings.catch_warnings(), _tf_log_filter(_UNBUILT_METRICS):
+        # QAT models are HDF5 on purpose (see training.trainer.checkpoint_ext): not a user error.
         warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
         model.save(tmp, **options)
+
+
+# tf_keras logs this on every HDF5 save of a compiled QAT model (its metrics do not build
+# outside fit); the saved file is complete, so it is not the user's concern.
+_UNBUILT_METRICS = "Compiled the loaded model, but the compiled metrics have yet to be built"
+
+
+@contextlib.contextmanager
+def _tf_log_filter(message):
+    """Inside: records of the ``tensorflow`` logger starting with ``message`` are dropped."""
+    logger = logging.getLogger("tensorflow")
+    drop = logging.Filter()
+    drop.filter = lambda record: not str(record.getMessage()).startswith(message)
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def git_commit(paths, message, stream=None):

@@ -4,7 +4,7 @@ import pytest
 
 from bisenetv2_tf import architectures, checkpoint, names
 from bisenetv2_tf.model import BiSeNetV2Spec, BISENETV2_SPEC, bisenetv2
-from tflite.convert import model_name_of
+from tflite.source import model_name_of
 
 
 @pytest.mark.parametrize("arch", architectures.REGISTRY, ids=lambda a: a.name)

@@ -1,7 +1,14 @@
 """The `bisenetv2` command: verbs, usage, errors, and each verb running its module."""
 import pytest
 
-from bisenetv2_tf import console
+from bisenetv2_tf import cli, console
+
+
+@pytest.fixture(autouse=True)
+def _own_prog_names(monkeypatch):
+    """console.main names each verb's parser "bisenetv2 VERB" for the rest of its process;
+    keep that from leaking into other test files' help checks."""
+    monkeypatch.setattr(cli, "PROG_NAMES", dict(cli.PROG_NAMES))
 
 
 def test_usage_lists_every_verb(capsys):

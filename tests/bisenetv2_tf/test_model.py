@@ -105,7 +105,7 @@ def test_get_config_round_trip(model):
 
 def test_tflite_conversion_uses_only_int8_capable_builtins():
     from bisenetv2_tf.runtime.litert import op_histogram
-    from tflite.convert import to_tflite
+    from tflite.converter import to_tflite
 
     m = bisenetv2(4, aux_heads=False)
     rng = np.random.default_rng(3)

@@ -1,7 +1,7 @@
-"""convert.compare, the one Keras-vs-artifact check (TFLite verify and the ONNX export)."""
+"""verify.compare, the one Keras-vs-artifact check (TFLite verify and the ONNX export)."""
 import numpy as np
 
-from tflite import convert
+from tflite import verify
 
 
 def _images(n=2):
@@ -18,7 +18,7 @@ def test_logits_outputs_give_errors_and_agreement():
             flipped[0] = True
             y[0, 0, 0] = 100 * np.eye(4, dtype=np.float32)[(x[0, 0, 0].argmax() + 1) % 4]
         return y
-    result = convert.compare(run, model, _images())
+    result = verify.compare(run, model, _images())
     assert result["images"] == 2
     assert result["argmax_agreement_pct"] == 100.0 * 11 / 12
     assert result["max_abs_error"] > 1 and 0 < result["mean_abs_error"] < result["max_abs_error"]
@@ -26,6 +26,6 @@ def test_logits_outputs_give_errors_and_agreement():
 
 def test_class_map_outputs_compare_ids_only():
     model = lambda x, training=False: x  # noqa: E731
-    result = convert.compare(lambda x: x.argmax(-1), model, _images())
+    result = verify.compare(lambda x: x.argmax(-1), model, _images())
     assert result == {"argmax_agreement_pct": 100.0, "images": 2}
-    assert convert.compare(lambda x: x.argmax(-1), model, [])["argmax_agreement_pct"] == 0.0
+    assert verify.compare(lambda x: x.argmax(-1), model, [])["argmax_agreement_pct"] == 0.0

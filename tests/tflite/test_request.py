@@ -1,6 +1,6 @@
 """The conversion request and the exporter table: every format the CLI offers has one
 entry; each bad request is refused with its one line when built, before any conversion
-work; the old names of tflite.convert still resolve."""
+work; a good one exports its artifacts."""
 import json
 
 import pytest
@@ -9,8 +9,8 @@ import tf_keras as keras
 from bisenetv2_tf.data.datasets import DatasetSpec
 from bisenetv2_tf.fileio import OutputPathError
 from bisenetv2_tf.runtime.model_info import ModelInfo
-from tflite import convert, exporters, formats, quant_report
-from tflite.request import ConversionRequest, formats_of
+from tflite import convert, exporters, formats
+from tflite.request import ConversionRequest, dataset_info, formats_of
 
 HW = (32, 32)
 
@@ -116,20 +116,13 @@ def test_an_unusable_out_dir_or_an_artifact_that_is_an_input_is_refused(conv, tm
     assert afile.read_text() == "keep" and sorted(p.name for p in tmp_path.iterdir()) == ["afile", "m_fp32.json"]
 
 
-def test_old_names_still_resolve_from_the_fronts():
-    for name in convert.MOVED:
-        assert callable(getattr(convert, name)), name
-    for name in quant_report.MOVED:
-        assert callable(getattr(quant_report, name)), name
-    with pytest.raises(AttributeError):
-        convert.no_such_name  # noqa: B018
-
-
-def test_the_old_convert_all_call_still_converts(conv, tmp_path):
-    """benchmarks/compare_models.py still calls it (through tflite/moved_names.py)."""
-    results = convert.convert_all(conv, ["fp32"], HW, str(tmp_path), "old", spec=DATA, num_verify=1,
-                                  model_name="tiny", log=lambda *a: None)
-    assert set(results["fp32"]) == {"path", "bytes", "verify", "ops", "seconds"}
-    assert results["fp32"]["path"] == str(tmp_path / "old_fp32.tflite")
-    assert results["fp32"]["verify"]["argmax_agreement_pct"] == 100.0
-    assert json.loads((tmp_path / "old_fp32.json").read_text())["model"] == "tiny"
+def test_a_request_exports_artifacts_with_their_metadata(conv, tmp_path):
+    """What benchmarks/compare_models.py does: build the request, export, read the Artifacts."""
+    request = ConversionRequest(conv, ("fp32",), HW, str(tmp_path), "m", dataset_info(DATA, "tiny"), calibration=DATA,
+                                num_verify=1)
+    artifact = exporters.export(request, log=lambda *a: None)["fp32"]
+    assert isinstance(artifact, exporters.Artifact) and artifact.format == "fp32"
+    assert artifact.path == str(tmp_path / "m_fp32.tflite")
+    assert artifact.bytes == (tmp_path / "m_fp32.tflite").stat().st_size > 0
+    assert artifact.verification["argmax_agreement_pct"] == 100.0 and artifact.ops
+    assert json.loads((tmp_path / "m_fp32.json").read_text())["model"] == "tiny"

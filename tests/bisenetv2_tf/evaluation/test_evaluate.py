@@ -32,18 +32,18 @@ def _tiny_model(num_classes, seed=0, argmax=False):
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     """A 4-class and a 3-class Keras model, the 4-class one as 32x32 TFLite and ONNX."""
-    from tflite import convert
+    from tflite import converter, exporters
 
     root = tmp_path_factory.mktemp("models")
     four, three = _tiny_model(4), _tiny_model(3, seed=1)
     four.save(root / "four.keras")
     three.save(root / "three.keras")
-    content = convert.to_tflite(four, "fp32", (32, 32))
+    content = converter.to_tflite(four, "fp32", (32, 32))
     (root / "four.tflite").write_bytes(content)
     (root / "truncated.tflite").write_bytes(content[: len(content) * 2 // 3])
-    (root / "argmax.tflite").write_bytes(convert.to_tflite(_tiny_model(4, argmax=True), "fp32", (32, 32)))
+    (root / "argmax.tflite").write_bytes(converter.to_tflite(_tiny_model(4, argmax=True), "fp32", (32, 32)))
     x = np.zeros((1, 32, 32, 3), np.float32)
-    convert.export_onnx(four, (32, 32), str(root / "four.onnx"), [x])
+    exporters.export_onnx(four, (32, 32), str(root / "four.onnx"), [x])
     return root
 
 

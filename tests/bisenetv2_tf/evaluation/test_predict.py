@@ -158,9 +158,9 @@ def test_every_format_gets_the_class_colors_embedded_in_it_as_segmenter_paints_t
     path = tmp_path / "m" / f"model{ext}"
     path.parent.mkdir()
     if ext == ".onnx":
-        from tflite import convert
+        from tflite import exporters
 
-        convert.export_onnx(model, (32, 32), str(path), [np.zeros((1, 32, 32, 3), np.float32)])
+        exporters.export_onnx(model, (32, 32), str(path), [np.zeros((1, 32, 32, 3), np.float32)])
     else:
         model.save(path)
     model_info.embed(str(path), model_info.ModelInfo(("a", "b", "c"), EMBEDDED))

@@ -16,7 +16,7 @@ from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.litert import interpreter
 from bisenetv2_tf.runtime.predictors import SEGMENTATION_IO, InferenceError, load_predictor
 from conftest import REPO
-from tflite import convert
+from tflite import converter
 from training import evaluate, predict
 
 HW = (32, 32)
@@ -51,7 +51,7 @@ def _foreign(case, hw=(None, None), batch=None):
 
 def _tflite(model):
     """A static-batch Keras model -> TFLite bytes (its own input shape)."""
-    return convert.run_converter(tf.lite.TFLiteConverter.from_keras_model(model))
+    return converter.run_converter(tf.lite.TFLiteConverter.from_keras_model(model))
 
 
 def _write_meta(tflite_path):
@@ -99,11 +99,11 @@ def models(tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     seg = _seg()
     seg.save(root / "seg.keras")
-    (root / "fp32.tflite").write_bytes(convert.to_tflite(seg, "fp32", HW))
+    (root / "fp32.tflite").write_bytes(converter.to_tflite(seg, "fp32", HW))
     _write_meta(root / "fp32.tflite")
     rng = np.random.default_rng(0)
     images = [rng.standard_normal((1, *HW, 3)).astype(np.float32) for _ in range(4)]
-    (root / "int8.tflite").write_bytes(convert.to_tflite(seg, "int8-ptq", HW, lambda: ([x] for x in images)))
+    (root / "int8.tflite").write_bytes(converter.to_tflite(seg, "int8-ptq", HW, lambda: ([x] for x in images)))
     _write_meta(root / "int8.tflite")
     for case in CASES:
         _foreign(case).save(root / f"{case}.keras")
