@@ -107,7 +107,7 @@ def test_a_model_without_class_info_gets_numbered_classes(tmp_path, street):
     assert seg.info.source == "default" and seg.class_names == [str(i) for i in range(11)]
 
 
-@pytest.mark.parametrize("name", ["bisenetv2.keras", "bisenetv2.onnx", "bisenetv2_qat.h5"])
+@pytest.mark.parametrize("name", ["bisenetv2.keras", "bisenetv2.onnx", "bisenetv2_qat.h5", "bisenetv1.keras"])
 def test_shipped_artifacts_carry_their_classes(name):
     assert model_info.read_embedded(str(MODELS / name))["labels"] == CAMVID_NAMES
 
