@@ -130,8 +130,12 @@ def export_onnx_artifact(request, fmt, run):
     """NAME.onnx of the float model, checked on two calibration images (one random image
     without a dataset), with the class information embedded."""
     t0, hw = time.time(), request.input_size
-    check = calibration_images(request.calibration, hw, 2, norm=request.info.normalization) if request.calibration \
-        else [np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)]
+    if run.calibration and len(run.calibration) >= 2:  # the same two images, already read
+        check = run.calibration[:2]
+    elif request.calibration:
+        check = calibration_images(request.calibration, hw, 2, norm=request.info.normalization)
+    else:
+        check = [np.random.default_rng(0).standard_normal((1, *hw, 3)).astype(np.float32)]
     (path,) = EXPORTERS[fmt].files(request.out_dir, request.name)
     onnx = export_onnx(request.model, hw, path, check)
     info = dataclasses.replace(request.info, source="embedded")
