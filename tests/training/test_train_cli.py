@@ -320,8 +320,11 @@ def test_a_busy_run_folder_is_refused_and_ctrl_c_is_one_line(synthetic_dir, tmp_
 
     # Ctrl-C once the second epoch runs; 3-step epochs take a second or two, so the run is
     # long enough that a reader lagging on a loaded machine still interrupts it mid-way
+    # (a shell's background job, like pytest run with `&`, starts with SIGINT ignored, and
+    # Python keeps it ignored; the run gets the disposition of a terminal's foreground job)
     proc = subprocess.Popen(_train_cmd(synthetic_dir, out, "--epochs", "200"), cwd=REPO, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:
         if line.startswith("epoch 2 step 2"):
             proc.send_signal(signal.SIGINT)
