@@ -46,26 +46,37 @@ def tiny_train_argv(data, out, *extra):
     return ["--data-dir", str(data), "--out-dir", str(out), *TINY_TRAIN_FLAGS, *extra]
 
 
-def train_in_process(argv):
-    """``training.train.main(argv)`` in this process, as ``python -m training.train`` runs it:
-    (exit status, stdout, stderr). A ``SystemExit`` message ends stderr as the interpreter
-    prints it (status 1); any other exception propagates (what would be a traceback)."""
+def cli_in_process(main, argv):
+    """``main(argv)`` of a CLI module in this process, as ``python -m MODULE`` runs it: a
+    ``subprocess.CompletedProcess`` (returncode, stdout, stderr). A ``SystemExit`` message
+    ends stderr as the interpreter prints it (status 1); argparse's usage errors are there
+    as printed (status 2); any other exception propagates (what would be a traceback). Flag
+    and input checks run here without a TensorFlow start-up per call; whether the module
+    runs as a process is tests/bisenetv2_tf/test_console.py's business."""
     import contextlib
     import io
-
-    from training import train
+    import subprocess
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            train.main(list(argv))
+            main([str(a) for a in argv])
             code = 0
         except SystemExit as stop:
             code = stop.code
     if isinstance(code, str):
         err.write(code + "\n")
         code = 1
-    return code or 0, out.getvalue(), err.getvalue()
+    return subprocess.CompletedProcess(list(argv), code or 0, out.getvalue(), err.getvalue())
+
+
+def train_in_process(argv):
+    """``training.train.main(argv)`` in this process (``cli_in_process``): (exit status,
+    stdout, stderr)."""
+    from training import train
+
+    done = cli_in_process(train.main, argv)
+    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """One conversion request: the model(s), the formats and everything they are made with,
 checked once when built, before any conversion work: each bad value raises its one-line
-``ConversionError`` (an unusable --out-dir: ``OutputPathError``). ``from_args`` builds it
+``ConversionError`` (an unusable --out-dir: ``OutputPathError``); from the flags, those
+that need no model are checked before a model is loaded. ``from_args`` builds it
 from the ``python -m tflite.convert`` flags; tflite/exporters.py carries it out.
 """
 import dataclasses
@@ -49,25 +50,9 @@ class ConversionRequest:
         return [path for entry in self.entries() for path in entry.files(self.out_dir, self.name)]
 
     def _check_values(self):
-        unknown = [fmt for fmt in self.formats if fmt not in EXPORTERS]
-        if unknown:
-            raise ConversionError(f"unknown format {unknown[0]!r}; choose from {', '.join(EXPORTERS)}")
-        for i, (fmt, entry) in enumerate(zip(self.formats, self.entries())):
-            if entry.derives_from and not set(entry.derives_from) & set(self.formats[:i]):
-                raise ConversionError(f"{fmt} derives from {' or '.join(entry.derives_from)}: request one before it")
-        check_input_size(self.input_size)
-        calibrated = any(entry.calibrated for entry in self.entries())
-        if self.num_calibration < 0 or (calibrated and self.num_calibration < 1):
-            raise ConversionError(f"--num-calibration {self.num_calibration}: INT8 calibration needs at least "
-                                  "1 image")
-        for flag, value in (("--num-verify", self.num_verify), ("--threads", self.threads)):
-            if value < 1:
-                raise ConversionError(f"{flag} {value}: must be at least 1")
-        if self.io_dtype not in IO_DTYPES:
-            raise ConversionError(f"--io-dtype {self.io_dtype!r}: choose from {', '.join(IO_DTYPES)}")
-        check_name(self.name)
-        check_writable_dir(self.out_dir, "--out-dir", create=False)
-        if calibrated and self.calibration is None:
+        check_values(self.formats, self.input_size, self.num_calibration, self.num_verify, self.threads,
+                     self.io_dtype, self.name, self.out_dir)
+        if any(entry.calibrated for entry in self.entries()) and self.calibration is None:
             raise ConversionError("INT8 conversion needs a representative dataset: pass --data-dir")
         if any(entry.source == "qat_model" for entry in self.entries()) and self.qat_model is None:
             raise ConversionError("int8-qat needs a QAT model (--qat-model, made by python -m training.train --qat)")
@@ -84,6 +69,31 @@ class ConversionRequest:
             raise ConversionError(f"model has {classes} output classes but the dataset has {self.info.num_classes}")
 
 
+def check_values(formats, input_size, num_calibration, num_verify, threads, io_dtype, name, out_dir):
+    """The checks of a request that need no model: formats known and in an order they can
+    be made in, the size, the counts, the I/O type, NAME (None: the model's own name, not
+    checked here) and --out-dir. ``ConversionError`` (``OutputPathError``) on the first bad one."""
+    entries = []
+    for fmt in formats:
+        if fmt not in EXPORTERS:
+            raise ConversionError(f"unknown format {fmt!r}; choose from {', '.join(EXPORTERS)}")
+        entries.append(EXPORTERS[fmt])
+    for i, (fmt, entry) in enumerate(zip(formats, entries)):
+        if entry.derives_from and not set(entry.derives_from) & set(formats[:i]):
+            raise ConversionError(f"{fmt} derives from {' or '.join(entry.derives_from)}: request one before it")
+    check_input_size(input_size)
+    if num_calibration < 0 or (any(entry.calibrated for entry in entries) and num_calibration < 1):
+        raise ConversionError(f"--num-calibration {num_calibration}: INT8 calibration needs at least 1 image")
+    for flag, value in (("--num-verify", num_verify), ("--threads", threads)):
+        if value < 1:
+            raise ConversionError(f"{flag} {value}: must be at least 1")
+    if io_dtype not in IO_DTYPES:
+        raise ConversionError(f"--io-dtype {io_dtype!r}: choose from {', '.join(IO_DTYPES)}")
+    if name is not None:
+        check_name(name)
+    check_writable_dir(out_dir, "--out-dir", create=False)
+
+
 def dataset_info(spec, model_name):
     """The metadata's class information from a dataset (normalization: Cityscapes')."""
     return ModelInfo(tuple(spec.class_names), tuple(map(tuple, spec.colors)), spec.ignore_index, model=model_name)
@@ -97,7 +107,10 @@ def formats_of(args):
 def from_args(args):
     """The request ``python -m tflite.convert`` flags ask for: models loaded with their
     ``--output`` head, calibration from ``--data-dir`` (or a protocol's training frames),
-    classes from the dataset or ``--class-file``, NAME defaulting to the model's name."""
+    classes from the dataset or ``--class-file``, NAME defaulting to the model's name. The
+    flags are checked before any model is loaded."""
+    check_values(formats_of(args), tuple(args.input_size), args.num_calibration, args.num_verify, args.threads,
+                 args.io_dtype, args.name, args.out_dir)
     model = source.single_output(source.load_keras_model(args.model), args.model, args.output)
     qat = (source.single_output(source.load_keras_model(args.qat_model), args.qat_model, args.output)
            if args.qat_model else None)

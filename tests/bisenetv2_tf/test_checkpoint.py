@@ -11,7 +11,7 @@ from bisenetv2_tf.checkpoint import (
     CheckpointMismatchError, export_state_dict, load_state_dict, read_checkpoint, write_npz,
 )
 from bisenetv2_tf.complexity import count_params
-from conftest import REFERENCE_DIR, REPO, load_npz, require
+from conftest import REFERENCE_DIR, REPO, cli_in_process, load_npz, require
 
 WEIGHTS = REFERENCE_DIR / "coincheung_bisenetv2_c11.npz"
 IO = REFERENCE_DIR / "coincheung_bisenetv2_c11_io.npz"
@@ -129,9 +129,15 @@ def test_write_npz_round_trip(imported, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def _run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "bisenetv2_tf.import_torch", *args], cwd=REPO,
-                          capture_output=True, text=True)
+def _run_cli(*args, process=False):
+    """The import CLI on ``args``: in this process (``cli_in_process``), or as
+    ``python -m bisenetv2_tf.import_torch`` when ``process``."""
+    if process:
+        return subprocess.run([sys.executable, "-m", "bisenetv2_tf.import_torch", *args], cwd=REPO,
+                              capture_output=True, text=True)
+    from bisenetv2_tf import import_torch
+
+    return cli_in_process(import_torch.main, args)
 
 
 def test_import_cli_writes_loadable_inference_model(tmp_path, io):
@@ -146,7 +152,7 @@ def test_import_cli_writes_loadable_inference_model(tmp_path, io):
 
 def test_import_cli_mismatch_exits_with_one_line(tmp_path):
     out = tmp_path / "x.keras"
-    result = _run_cli(str(require(WEIGHTS)), "--num-classes", "19", "--out", str(out))
+    result = _run_cli(str(require(WEIGHTS)), "--num-classes", "19", "--out", str(out), process=True)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: checkpoint does not fit") and "head.conv_out.1" in last

@@ -14,7 +14,7 @@ from bisenetv2_tf.qat import calibrate, quantize, quantize_scope
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.runtime.litert import interpreter
-from conftest import REPO
+from conftest import REPO, cli_in_process
 from tflite import converter, convert, exporters, source
 from tflite.formats import ConversionError
 from tflite.request import ConversionRequest, dataset_info
@@ -98,11 +98,21 @@ def test_preprocess_rgb_feeds_the_interpreter(converted):
     assert ids.shape == HW and ids.max() < 7
 
 
+@pytest.fixture(scope="module")
+def small():
+    """A two-conv segmentation model with the project's "logits" layer and 7 classes: what
+    the output heads and I/O types are checked on (the head is independent of the body)."""
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(inp)
+    return keras.Model(inp, keras.layers.Conv2D(7, 3, padding="same", name="logits")(x), name="small")
+
+
 @pytest.mark.parametrize("output,io_dtype", [("argmax", "uint8"), ("probs", "int8")])
-def test_output_heads_and_io_types(model, spec, tmp_path, output, io_dtype):
+def test_output_heads_and_io_types(small, spec, tmp_path, output, io_dtype):
     from bisenetv2_tf.model import with_output_head
 
-    headed = with_output_head(model[0], output)
+    headed = with_output_head(small, output)
     results = _export(headed, ["int8-ptq"], tmp_path, "h", spec, io_dtype=io_dtype, num_calibration=2,
                       num_verify=1, output_kind=output)
     it = interpreter(path=results["int8-ptq"].path)
@@ -114,6 +124,7 @@ def test_output_heads_and_io_types(model, spec, tmp_path, output, io_dtype):
         assert results["int8-ptq"].verification["argmax_agreement_pct"] > 90.0
     else:  # an untrained model's softmax is near-uniform: compare probabilities, not argmax
         assert results["int8-ptq"].verification["max_abs_error"] < 0.02
+        assert "SOFTMAX" in results["int8-ptq"].ops
 
 
 def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
@@ -179,9 +190,13 @@ def test_edgetpu_report_flags_cpu_ops():
     assert len(problems) == 2
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "tflite.convert", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=600)
+def _cli(*args, process=False):
+    """The convert CLI on ``args``: in this process (``cli_in_process``), or as
+    ``python -m tflite.convert`` when ``process``."""
+    if process:
+        return subprocess.run([sys.executable, "-m", "tflite.convert", *args], cwd=REPO, capture_output=True,
+                              text=True, timeout=600)
+    return cli_in_process(convert.main, args)
 
 
 @pytest.mark.parametrize("case", ["missing", "not_a_model", "size", "classes", "no_data"])
@@ -198,7 +213,7 @@ def test_bad_inputs_exit_cleanly_without_partial_files(case, model, synthetic_di
     data = [] if case == "no_data" else ["--data-dir", str(synthetic_dir)]
     if case == "classes":
         data = ["--data-dir", str(REPO.parent / "shared" / "data" / "camvid")]
-    result = _cli(*args, "--input-size", *size, "--out-dir", str(out), *data)
+    result = _cli(*args, "--input-size", *size, "--out-dir", str(out), *data, process=case == "missing")
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "Traceback" not in result.stderr, result.stderr[-1500:]

@@ -126,3 +126,17 @@ def test_a_request_exports_artifacts_with_their_metadata(conv, tmp_path):
     assert artifact.bytes == (tmp_path / "m_fp32.tflite").stat().st_size > 0
     assert artifact.verification["argmax_agreement_pct"] == 100.0 and artifact.ops
     assert json.loads((tmp_path / "m_fp32.json").read_text())["model"] == "tiny"
+
+
+@pytest.mark.parametrize("flags,expected", [
+    (["--num-calibration", "0", "--precision", "int8-ptq"], "--num-calibration 0: INT8 calibration needs at least"),
+    (["--num-verify", "0"], "--num-verify 0: must be at least 1"),
+    (["--name", "a/b"], "--name 'a/b': must be a file name stem"),
+    (["--input-size", "30", "32"], "input size must be positive multiples of 32, got 30x32"),
+])
+def test_flags_are_checked_before_any_model_is_loaded(flags, expected, tmp_path, monkeypatch):
+    from tflite import request, source
+
+    monkeypatch.setattr(source, "load_keras_model", lambda *a: pytest.fail("loaded a model before the flag check"))
+    with pytest.raises(formats.ConversionError, match=expected.replace("(", r"\(")):
+        request.from_args(_cli_args(*flags))
