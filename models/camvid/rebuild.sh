@@ -12,9 +12,9 @@
 # 0006R0 (367 frames of drives 0001TP and 0016E5), validated on 0006R0, which it never
 # trains on; QAT and INT8 calibration use the same training frames. Val frames are
 # training frames of this run: their score says how it fits a drive it saw, no more.
-# The model card is written from the eval JSONs afterwards (`python -m training.model_card
-# --run runs/camvid_v2 --eval models/camvid/eval/*.json ... --out models/camvid/MODEL_CARD.md`,
-# keras JSON first) and the README tables from the benchmark commands quoted there.
+# The model card is written from the run and the eval JSONs afterwards (`bash
+# models/camvid/model_card.sh`, which appends models/camvid/MODEL_CARD.notes.md: the A/Bs
+# and the speed/accuracy table from the benchmark command quoted there).
 # Run from the repository root:
 #
 #   bash models/camvid/rebuild.sh            # DATA=../shared/data/camvid by default
