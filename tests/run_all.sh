@@ -13,7 +13,9 @@ run() {
   echo "=== $*"
   "$@" || { echo "=== FAILED: $*"; status=1; }
 }
-run python3 -m pytest -q
+# One pytest worker per core (at most 4: each loads TensorFlow), a test file's tests on one
+# worker so its module fixtures (converted models, trained tiny runs) are made once.
+run python3 -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 [ -f android_demo/core/run_tests.sh ] && run bash android_demo/core/run_tests.sh
 [ -f android_demo/build_apk.sh ] && run bash android_demo/build_apk.sh --check
 [ -f web_demo/run_tests.sh ] && run bash web_demo/run_tests.sh
