@@ -127,21 +127,34 @@ def test_output_heads_and_io_types(small, spec, tmp_path, output, io_dtype):
         assert "SOFTMAX" in results["int8-ptq"].ops
 
 
-def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
-    qat, report = quantize(model[0])
+@pytest.fixture(scope="module")
+def trained(spec):
+    """The tiny V2 after 20 SGD steps on the synthetic frames: BN moving statistics of real
+    activations and logits that are no longer tied (an untrained model's are both at their
+    initial values, which makes QAT calibration and argmax agreement meaningless)."""
+    from PIL import Image
+
+    keras.utils.set_random_seed(0)
+    m = bisenetv2(7, aux_heads=False)
+    images = np.concatenate(calibration_images(spec, HW, 8))
+    labels = np.stack([np.array(Image.open(p)) for p in spec.label_paths[:8]]).astype(np.int32)
+    labels[labels >= 7] = 0  # the ignore id: any class will do for 20 steps
+    m.compile(keras.optimizers.SGD(0.01, momentum=0.9),
+              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    m.fit(images, labels, batch_size=4, epochs=10, verbose=0)
+    return m
+
+
+def test_qat_tiny_model_trains_saves_and_converts(trained, spec, tmp_path):
+    qat, report = quantize(trained)
     assert report["output_only"] == ["segment.S5_5.bn", "bga.right.mul", "bga.left.mul"]
     assert len(report["default"]) > 150
     images = calibration_images(spec, HW, 3)
     x = images[0]
-    before = np.abs(qat(x).numpy() - model[0](x).numpy()).max()
+    before = np.abs(qat(x).numpy() - trained(x).numpy()).max()
     assert calibrate(qat, images) == 3
-    after = np.abs(qat(x).numpy() - model[0](x).numpy()).max()
-    # Ranges from data are no worse than TFMOT's initial +-6 for the converted model's
-    # computation. This model is untrained: its BN moving statistics are at their initial
-    # values, so the ranges also cover the wider activations a fine-tune computes on batch
-    # statistics (qat.calibrate; test_qat.py checks that the fine-tune's gradients stay
-    # sane) and need not beat +-6 here; on a trained model the two passes agree.
-    assert after <= before
+    after = np.abs(qat(x).numpy() - trained(x).numpy()).max()
+    assert after < before  # ranges from data beat TFMOT's initial +-6 (measured: 0.15 vs 1.27)
     qat.compile(keras.optimizers.SGD(1e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     labels = np.zeros((2, *HW), np.int32)
     qat.fit(np.concatenate(images[:2]), labels, epochs=1, verbose=0)
@@ -149,15 +162,13 @@ def test_qat_tiny_model_trains_saves_and_converts(model, spec, tmp_path):
         qat.save(tmp_path / "qat.h5")
     reloaded = source.load_keras_model(str(tmp_path / "qat.h5"))
     np.testing.assert_allclose(reloaded(x).numpy(), qat(x).numpy(), atol=1e-6)
-    results = _export(model[0], ["int8-qat"], tmp_path, "q", spec, qat_model=reloaded, num_calibration=2,
+    results = _export(trained, ["int8-qat"], tmp_path, "q", spec, qat_model=reloaded, num_calibration=2,
                       num_verify=2)
-    # An untrained model's logits are nearly tied (std ~1e-3), so argmax agreement is
-    # ill-conditioned here (it ranged 89.8-98.7% across random inits); compare the
-    # dequantized logit error with the spread of the logits instead.
-    # Calibration covering both BN modes widens this untrained model's ranges: the error was
-    # 0.50 of the spread on the quiet fresh-clone run (0.0062 vs 0.0124), under 0.25 before.
+    # the dequantized logits against the QAT model's own (measured: mean error 0.016 of the
+    # logits' spread, argmax agreement 99.6%)
     spread = float(np.std(reloaded(x).numpy()))
-    assert results["int8-qat"].verification["mean_abs_error"] < 0.6 * spread
+    assert results["int8-qat"].verification["mean_abs_error"] < 0.25 * spread
+    assert results["int8-qat"].verification["argmax_agreement_pct"] > 95.0
     assert "DEQUANTIZE" not in results["int8-qat"].ops
 
 
