@@ -124,15 +124,20 @@ def main(argv=None):
         rows.append(("ONNX Runtime (tf2onnx fp32)", _onnx_runner(onnx_session(paths["onnx"], args.threads), size),
                      paths["onnx"], paths["onnx"]))
         measured = []
+        print(f"timing {len(rows)} models at {size[0]}x{size[1]}, {args.runs} interleaved rounds ...", file=sys.stderr,
+              flush=True)
         stats = interleaved_stats([row[1] for row in rows], args.runs)
         for (label, runner, artifact, model_file), (median, p90) in zip(rows, stats):
             miou = None
             scored_here = size == eval_size or (args.miou_every_size and str(artifact).endswith(".tflite"))
             if not args.no_miou and scored_here:
+                print(f"  {label}: {median:.1f} ms; scoring {args.eval_limit or len(val)} images ...", file=sys.stderr,
+                      flush=True)
                 miou = evaluate(load_predictor(model_file), val, args.eval_limit, progress=False)["miou"]
             size_mb = os.path.getsize(artifact) / 1e6 if artifact else None
             measured.append((label, median, p90, size_mb, miou))
-            print(f"  {label}: {median:.1f} ms", file=sys.stderr, flush=True)
+            if miou is None:
+                print(f"  {label}: {median:.1f} ms", file=sys.stderr, flush=True)
         base = next(m[1] for m in measured if m[0] == "TFLite FP32")
         n = args.eval_limit or len(val)
         print(f"\n### {size[0]}x{size[1]}, batch 1, {args.threads} threads, {args.runs} interleaved runs\n")
