@@ -127,19 +127,17 @@ def main(argv=None):
         print(f"timing {len(rows)} models at {size[0]}x{size[1]}, {args.runs} interleaved rounds ...", file=sys.stderr,
               flush=True)
         stats = interleaved_stats([row[1] for row in rows], args.runs)
+        n = args.eval_limit or len(val)
         for (label, runner, artifact, model_file), (median, p90) in zip(rows, stats):
-            miou = None
             scored_here = size == eval_size or (args.miou_every_size and str(artifact).endswith(".tflite"))
-            if not args.no_miou and scored_here:
-                print(f"  {label}: {median:.1f} ms; scoring {args.eval_limit or len(val)} images ...", file=sys.stderr,
-                      flush=True)
-                miou = evaluate(load_predictor(model_file), val, args.eval_limit, progress=False)["miou"]
+            scoring = not args.no_miou and scored_here
+            print(f"  {label}: {median:.1f} ms" + (f"; scoring {n} images ..." if scoring else ""), file=sys.stderr,
+                  flush=True)
+            miou = evaluate(load_predictor(model_file), val, args.eval_limit, progress=False)["miou"] if scoring \
+                else None
             size_mb = os.path.getsize(artifact) / 1e6 if artifact else None
             measured.append((label, median, p90, size_mb, miou))
-            if miou is None:
-                print(f"  {label}: {median:.1f} ms", file=sys.stderr, flush=True)
         base = next(m[1] for m in measured if m[0] == "TFLite FP32")
-        n = args.eval_limit or len(val)
         print(f"\n### {size[0]}x{size[1]}, batch 1, {args.threads} threads, {args.runs} interleaved runs\n")
         print(f"| model | median ms | p90 ms | ratio to TFLite FP32 | size MB | {args.split} mIoU ({n} images) |")
         print("|---|---:|---:|---:|---:|---:|")

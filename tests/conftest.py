@@ -70,6 +70,20 @@ def cli_in_process(main, argv):
     return subprocess.CompletedProcess(list(argv), code or 0, out.getvalue(), err.getvalue())
 
 
+def run_cli(module, argv, process=False):
+    """``python -m MODULE ARGV`` as a ``subprocess.CompletedProcess``: in this process
+    (``cli_in_process``), or as a process of its own when ``process`` (for the checks that
+    the exit status and stderr of a real process are what the in-process run shows)."""
+    import importlib
+    import subprocess
+    import sys
+
+    if process:
+        return subprocess.run([sys.executable, "-m", module, *map(str, argv)], cwd=REPO, capture_output=True,
+                              text=True, timeout=600)
+    return cli_in_process(importlib.import_module(module).main, argv)
+
+
 def train_in_process(argv):
     """``training.train.main(argv)`` in this process (``cli_in_process``): (exit status,
     stdout, stderr)."""

@@ -11,8 +11,8 @@ present, RUN/state/state.json (steps done and wall-clock hours over every machin
 went through). The first --eval is the reference column; the others also get their
 mIoU difference to it. --also-eval adds a second table of the same artifacts scored on
 another split (for a run trained by a --protocol: the frames it was scored on are the
-first table, val the second). A table's title says what its frames are. --precision says what the run computed in (the training log's
-"precision:" line); --notes appends markdown.
+first table, val the second). A table's title says what its frames are. --precision says
+what the run computed in (the training log's "precision:" line); --notes appends markdown.
 """
 import argparse
 import csv

@@ -1,6 +1,4 @@
 """Parity with CoinCheung/BiSeNet's BiSeNetV2 on the reference fixture, and the importer."""
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,7 +9,7 @@ from bisenetv2_tf.checkpoint import (
     CheckpointMismatchError, export_state_dict, load_state_dict, read_checkpoint, write_npz,
 )
 from bisenetv2_tf.complexity import count_params
-from conftest import REFERENCE_DIR, REPO, cli_in_process, load_npz, require
+from conftest import REFERENCE_DIR, load_npz, require, run_cli
 
 WEIGHTS = REFERENCE_DIR / "coincheung_bisenetv2_c11.npz"
 IO = REFERENCE_DIR / "coincheung_bisenetv2_c11_io.npz"
@@ -130,14 +128,7 @@ def test_write_npz_round_trip(imported, tmp_path):
 
 
 def _run_cli(*args, process=False):
-    """The import CLI on ``args``: in this process (``cli_in_process``), or as
-    ``python -m bisenetv2_tf.import_torch`` when ``process``."""
-    if process:
-        return subprocess.run([sys.executable, "-m", "bisenetv2_tf.import_torch", *args], cwd=REPO,
-                              capture_output=True, text=True)
-    from bisenetv2_tf import import_torch
-
-    return cli_in_process(import_torch.main, args)
+    return run_cli("bisenetv2_tf.import_torch", args, process)
 
 
 def test_import_cli_writes_loadable_inference_model(tmp_path, io):

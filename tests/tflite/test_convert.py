@@ -1,8 +1,6 @@
 """Converter: every output kind runs on LiteRT and matches Keras; QAT on a tiny model;
 metadata; ONNX; Edge TPU report; bad inputs leave no partial files."""
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from bisenetv2_tf.qat import calibrate, quantize, quantize_scope
 from bisenetv2_tf.runtime import metadata
 from bisenetv2_tf.runtime.calibration import calibration_images
 from bisenetv2_tf.runtime.litert import interpreter
-from conftest import REPO, cli_in_process
+from conftest import REPO, run_cli
 from tflite import converter, convert, exporters, source
 from tflite.formats import ConversionError
 from tflite.request import ConversionRequest, dataset_info
@@ -132,12 +130,10 @@ def trained(spec):
     """The tiny V2 after 20 SGD steps on the synthetic frames: BN moving statistics of real
     activations and logits that are no longer tied (an untrained model's are both at their
     initial values, which makes QAT calibration and argmax agreement meaningless)."""
-    from PIL import Image
-
     keras.utils.set_random_seed(0)
     m = bisenetv2(7, aux_heads=False)
     images = np.concatenate(calibration_images(spec, HW, 8))
-    labels = np.stack([np.array(Image.open(p)) for p in spec.label_paths[:8]]).astype(np.int32)
+    labels = np.stack([datasets.read_label(spec, path) for path in spec.label_paths[:8]])
     labels[labels >= 7] = 0  # the ignore id: any class will do for 20 steps
     m.compile(keras.optimizers.SGD(0.01, momentum=0.9),
               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -202,12 +198,7 @@ def test_edgetpu_report_flags_cpu_ops():
 
 
 def _cli(*args, process=False):
-    """The convert CLI on ``args``: in this process (``cli_in_process``), or as
-    ``python -m tflite.convert`` when ``process``."""
-    if process:
-        return subprocess.run([sys.executable, "-m", "tflite.convert", *args], cwd=REPO, capture_output=True,
-                              text=True, timeout=600)
-    return cli_in_process(convert.main, args)
+    return run_cli("tflite.convert", args, process)
 
 
 @pytest.mark.parametrize("case", ["missing", "not_a_model", "size", "classes", "no_data"])
