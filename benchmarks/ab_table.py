@@ -1,20 +1,80 @@
-r"""The recipe A/B table of models/camvid/ab/ab.sh: one row per arm, from its run folder
-(runs/ab/ARM: flags, steps, hours) and its held-out evaluations
-(models/camvid/ab/eval/ARM_s{1.0,1.5}.json).
+r"""The recipe A/B table of models/camvid/ab/ab.sh: one row per arm, from its run record
+(models/camvid/ab/eval/ARM.run.json: flags, steps, hours, compute precision, CPU) and its
+held-out evaluations (models/camvid/ab/eval/ARM_s{1.0,1.5}.json).
 
   python -m benchmarks.ab_table [--runs runs/ab] [--eval models/camvid/ab/eval]
+  python -m benchmarks.ab_table --record ARM     # after ARM trained: write its run record
 
 mIoU is on the drive-held-out split (CamVid drive 0006R0, 101 frames, never trained on);
-"at 1.5x" scores the same model on frames upscaled 1.5x (``--scales 1.5``). s/step is
-wall-clock training time over steps (machines differ and other work may have run beside
-an arm, so compare it only between arms run back to back).
+"at 1.5x" scores the same model on frames upscaled 1.5x (``--scales 1.5``). Compare arms
+of one precision only. s/step is wall-clock training time over steps (machines differ and
+other work may have run beside an arm, so compare it only between arms run back to back).
+The run folders (runs/ab) are not committed; the records are, so the table can be
+rebuilt on a fresh clone. An arm without a record falls back to runs/ab/ARM/state.
 """
 import argparse
+import datetime
 import json
 import os
 
 THIN = ("Pole", "SignSymbol", "Fence", "Pedestrian", "Bicyclist")
-RECIPE_FLAGS = ("crop", "scale_range", "color_jitter", "aux_resolution", "seed")
+RECIPE_FLAGS = ("crop", "scale_range", "color_jitter", "aux_resolution", "ema", "seed")
+SHORT_PRECISION = {"float32": "fp32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
+
+
+def record_path(evals, arm):
+    return os.path.join(evals, f"{arm}.run.json")
+
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_record(arm, runs):
+    """The record of a finished arm from its run folder: the run's flags, steps and hours
+    (its state), the precision it computed in and this CPU's line."""
+    from bisenetv2_tf.runtime.cpu import cpu_line
+    from training import precision
+
+    folder = os.path.join(runs, arm)
+    state_path = os.path.join(folder, "state", "state.json")
+    if not os.path.isfile(state_path):
+        raise SystemExit(f"error: --record {arm}: {state_path} not found (train the arm first)")
+    state = _read_json(state_path)
+    if not state.get("complete"):
+        raise SystemExit(f"error: --record {arm}: the run in {folder} is not finished")
+    args = _read_json(os.path.join(folder, "train_args.json"))
+    # The state keeps the recipe flags; the precision the run resolved "auto" to depends on
+    # the machine, so it is resolved here, on the machine that just trained it.
+    policy, why = precision.choose(args.get("precision", "auto"), args.get("qat", False))
+    return {"arm": arm, "flags": state["flags"], "step": state["step"], "hours": state["hours"],
+            "precision": policy, "precision_reason": why, "cpu": cpu_line(),
+            "recorded": datetime.date.today().isoformat()}
+
+
+def write_record(record, evals):
+    os.makedirs(evals, exist_ok=True)
+    path = record_path(evals, record["arm"])
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(record, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def arm_info(arm, runs, evals):
+    """The arm's record, else what its run state says (flags, step, hours; no precision)."""
+    path = record_path(evals, arm)
+    if os.path.isfile(path):
+        return _read_json(path)
+    state_path = os.path.join(runs, arm, "state", "state.json")
+    return _read_json(state_path) if os.path.isfile(state_path) else {}
+
+
+def _flag_text(value):
+    return " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def arm_row(arm, runs, evals):
@@ -22,24 +82,25 @@ def arm_row(arm, runs, evals):
     paths = {s: os.path.join(evals, f"{arm}_s{s}.json") for s in ("1.0", "1.5")}
     if not os.path.isfile(paths["1.0"]):
         return None
-    scores = {s: json.load(open(p)) for s, p in paths.items() if os.path.isfile(p)}
-    state_path = os.path.join(runs, arm, "state", "state.json")
-    state = json.load(open(state_path)) if os.path.isfile(state_path) else {}
-    flags = state.get("flags", {})
+    scores = {s: _read_json(p) for s, p in paths.items() if os.path.isfile(p)}
+    info = arm_info(arm, runs, evals)
+    flags = info.get("flags", {})
     base = scores["1.0"]
-    cells = [arm, ", ".join(f"{k} {flags[k]}" for k in RECIPE_FLAGS if k in flags) or "?",
-             str(state.get("step", "?")),
+    cells = [arm, ", ".join(f"{k} {_flag_text(flags[k])}" for k in RECIPE_FLAGS if k in flags) or "?",
+             SHORT_PRECISION.get(info.get("precision"), "?"),
+             str(info.get("step", "?")),
              f"{100 * base['miou']:.2f}",
              f"{100 * scores['1.5']['miou']:.2f}" if "1.5" in scores else ""]
     cells += [f"{100 * (base['per_class_iou'][c] or 0):.1f}" for c in THIN]
-    cells.append(f"{state['hours'] * 3600 / state['step']:.2f}" if state.get("step") else "")
+    cells.append(f"{info['hours'] * 3600 / info['step']:.2f}" if info.get("step") and info.get("hours") else "")
     return cells
 
 
 def table(runs, evals):
-    arms = sorted({name.rsplit("_s", 1)[0] for name in os.listdir(evals) if name.endswith(".json")})
-    lines = ["| arm | recipe flags | steps | held-out mIoU | at 1.5x | " + " | ".join(THIN) + " | s/step |",
-             "|---|---|---:|---:|---:|" + "---:|" * len(THIN) + "---:|"]
+    arms = sorted(name[:-len("_s1.0.json")] for name in os.listdir(evals) if name.endswith("_s1.0.json"))
+    lines = ["| arm | recipe flags | precision | steps | held-out mIoU | at 1.5x | "
+             + " | ".join(THIN) + " | s/step |",
+             "|---|---|---|---:|---:|---:|" + "---:|" * len(THIN) + "---:|"]
     for arm in arms:
         row = arm_row(arm, runs, evals)
         if row:
@@ -50,9 +111,15 @@ def table(runs, evals):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.ab_table", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", default="runs/ab")
-    p.add_argument("--eval", default="models/camvid/ab/eval")
+    p.add_argument("--runs", default="runs/ab", help="the arms' run folders (default runs/ab)")
+    p.add_argument("--eval", default="models/camvid/ab/eval",
+                   help="the arms' evaluations and run records (default models/camvid/ab/eval)")
+    p.add_argument("--record", metavar="ARM",
+                   help="write ARM's run record from RUNS/ARM (ab.sh does, after training) and exit")
     args = p.parse_args(argv)
+    if args.record:
+        print(write_record(run_record(args.record, args.runs), args.eval))
+        return
     if not os.path.isdir(args.eval):
         raise SystemExit(f"error: --eval {args.eval}: no such folder (run models/camvid/ab/ab.sh first)")
     print("\n".join(table(args.runs, args.eval)))

@@ -1,6 +1,6 @@
 """Can this CPU run INT8 faster than FP32 at all? A control for the model benchmarks.
 
-  python -m benchmarks.cpu_check [--threads 2]
+  python -m benchmarks.cpu_check [--threads 2]     # or: python benchmarks/cpu_check.py
 
 Prints the CPU's vector-ISA flags that XNNPACK's int8 and bf16 kernels depend on, and
 times one convolution (3x3, 128->1024 channels at 48x60, then 1x1 to 128: the shape of
@@ -9,7 +9,13 @@ model, side by side. Without AVX-512 VNNI / AVX-VNNI the int8 GEMM kernels gain 
 over FP32 FMA, so an INT8 model is not faster on such a machine whatever its graph.
 """
 
-import bisenetv2_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
+if not __package__:  # run as a file (python benchmarks/cpu_check.py): import from this checkout
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import bisenetv2_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before tf_keras is used)
 import numpy as np
 
 from bisenetv2_tf import cli

@@ -1,5 +1,8 @@
-"""The A/B table reads each arm's run state and held-out evaluations."""
+"""The A/B table reads each arm's run record (or run state) and held-out evaluations;
+--record writes an arm's record from its finished run folder."""
 import json
+
+import pytest
 
 from benchmarks import ab_table
 
@@ -9,15 +12,58 @@ def _eval(path, miou):
     path.write_text(json.dumps({"miou": miou, "per_class_iou": per_class}))
 
 
-def test_one_row_per_evaluated_arm(tmp_path):
+def _run(runs, arm, complete=True, precision="float32"):
+    (runs / arm / "state").mkdir(parents=True)
+    (runs / arm / "state" / "state.json").write_text(json.dumps(
+        {"step": 100, "hours": 0.05, "complete": complete,
+         "flags": {"seed": 1, "aux_resolution": "own", "crop": [256, 320], "batch_size": 8}}))
+    (runs / arm / "train_args.json").write_text(json.dumps({"precision": precision, "qat": False}))
+
+
+def test_one_row_per_evaluated_arm_from_its_run_state(tmp_path):
     runs, evals = tmp_path / "runs", tmp_path / "eval"
-    (runs / "a" / "state").mkdir(parents=True)
+    _run(runs, "a")
     evals.mkdir()
-    (runs / "a" / "state" / "state.json").write_text(json.dumps(
-        {"step": 100, "hours": 0.05, "flags": {"seed": 1, "aux_resolution": "own"}}))
     _eval(evals / "a_s1.0.json", 0.35)
     _eval(evals / "a_s1.5.json", 0.4)
     _eval(evals / "b_s1.5.json", 0.1)  # no scale-1.0 score yet: no row
     lines = ab_table.table(str(runs), str(evals))
     assert len(lines) == 3
-    assert lines[2] == "| a | aux_resolution own, seed 1 | 100 | 35.00 | 40.00 | 35.0 | 35.0 | 35.0 | 35.0 | 35.0 | 1.80 |"
+    assert lines[2] == ("| a | crop 256 320, aux_resolution own, seed 1 | ? | 100 | 35.00 | 40.00 "
+                        "| 35.0 | 35.0 | 35.0 | 35.0 | 35.0 | 1.80 |")
+
+
+def test_record_round_trip_survives_without_the_run_folder(tmp_path):
+    runs, evals = tmp_path / "runs", tmp_path / "eval"
+    _run(runs, "a", precision="mixed_bfloat16")
+    path = ab_table.write_record(ab_table.run_record("a", str(runs)), str(evals))
+    record = json.loads(open(path).read())
+    assert record["precision"] == "mixed_bfloat16" and record["step"] == 100
+    assert record["cpu"].startswith("CPU: ")
+    assert not [p for p in evals.iterdir() if p.name.endswith(".tmp")]
+    _eval(evals / "a_s1.0.json", 0.3)
+    (runs / "a" / "state" / "state.json").unlink()  # a fresh clone: runs/ab is not committed
+    row = ab_table.table(str(runs), str(evals))[2]
+    assert row.startswith("| a | crop 256 320, aux_resolution own, seed 1 | bf16 | 100 | 30.00 |  |")
+    assert row.endswith("| 1.80 |")
+
+
+def test_record_resolves_auto_precision_on_this_machine(tmp_path, monkeypatch):
+    from training import precision
+
+    runs = tmp_path / "runs"
+    _run(runs, "a", precision="auto")
+    monkeypatch.setattr(precision, "gpu_capabilities", lambda: [])
+    monkeypatch.setattr(precision, "cpu_flags", lambda: ("cpu", {"avx2"}))
+    assert ab_table.run_record("a", str(runs))["precision"] == "float32"
+    monkeypatch.setattr(precision, "cpu_flags", lambda: ("cpu", {"avx2", "amx_bf16"}))
+    assert ab_table.run_record("a", str(runs))["precision"] == "mixed_bfloat16"
+
+
+def test_record_refuses_a_missing_or_unfinished_run(tmp_path):
+    runs = tmp_path / "runs"
+    with pytest.raises(SystemExit, match="--record a: .*state.json not found"):
+        ab_table.run_record("a", str(runs))
+    _run(runs, "b", complete=False)
+    with pytest.raises(SystemExit, match="--record b: the run in .* is not finished"):
+        ab_table.run_record("b", str(runs))

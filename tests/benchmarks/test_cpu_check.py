@@ -32,3 +32,17 @@ def test_control_pair_is_float_and_full_int8():
     assert interpreter(content=int8).get_input_details()[0]["dtype"] == np.int8
     speed = cpu_check.int8_speedup(threads=1, runs=1)
     assert speed["fp32_ms"] > 0 and speed["int8_ms"] > 0
+
+
+def test_runs_as_a_file_from_a_checkout():
+    """The form the developers' guide names, without installing the package."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "benchmarks/cpu_check.py", "--help"], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "INT8 faster than FP32" in out.stdout

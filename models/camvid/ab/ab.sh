@@ -2,17 +2,21 @@
 # Recipe A/Bs on the drive-held-out yardstick (issue 20): each arm trains from scratch
 # with --protocol drive-holdout (CamVid train+val minus drive 0006R0, 367 frames) for
 # the same compute (STEPS steps of batch 8 on 256x320 crops), then is scored on the
-# held-out drive 0006R0 at input scale 1.0 and 1.5 (models/camvid/ab/eval/ARM_sS.json).
+# held-out drive 0006R0 at input scale 1.0 and 1.5 (models/camvid/ab/eval/ARM_sS.json;
+# its run record: ARM.run.json; the table: python -m benchmarks.ab_table).
 # Only the recipe differs between arms; the control runs with two seeds for the noise.
 #
 #   bash models/camvid/ab/ab.sh control_s0 upscale15_s0 ...   # arms below; default: all
 #
 # Re-running resumes an unfinished arm (training resumes from runs/ab/ARM) and skips
-# the evaluations already written.
+# the evaluations already written. PRECISION (default auto: mixed_bfloat16 where the CPU
+# has bf16 in hardware, else float32) is the training's --precision; compare arms of one
+# precision only (benchmarks.ab_table prints each arm's).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 DATA=${DATA:-../shared/data/camvid}
 EPOCHS=${EPOCHS:-30}   # x 45 steps = 1350 steps, 10,800 crops
+PRECISION=${PRECISION:-auto}
 OUT=models/camvid/ab/eval
 mkdir -p "$OUT"
 
@@ -26,7 +30,7 @@ declare -A ARMS=(
   [jitter06_s0]="--color-jitter 0.6 --seed 0"
   [ema_s0]="--ema 0.999 --seed 0"                        # export the moving average of the weights
 )
-ORDER="control_s0 upscale15_s0 auxown_s0 control_s1 jitter06_s0"
+ORDER="control_s0 upscale15_s0 auxown_s0 control_s1 jitter06_s0 ema_s0"
 stamp() { echo "[$(date -u +%H:%M:%S)] $*"; }
 for arm in ${@:-$ORDER}; do
   [[ -n "${ARMS[$arm]+x}" ]] || { echo "error: unknown arm $arm (known: ${!ARMS[*]})" >&2; exit 2; }
@@ -34,7 +38,10 @@ for arm in ${@:-$ORDER}; do
   # shellcheck disable=SC2086
   python -m training.train --dataset camvid --data-dir "$DATA" --protocol drive-holdout \
     --out-dir "runs/ab/$arm" --batch-size 8 --crop 256 320 --epochs "$EPOCHS" --steps-per-epoch 45 \
-    --warmup-steps 100 --val-every 10 --val-batch-size 4 --cache --log-every 45 --export last ${ARMS[$arm]}
+    --warmup-steps 100 --val-every 10 --val-batch-size 4 --cache --log-every 45 --export last \
+    --precision "$PRECISION" ${ARMS[$arm]}
+  # flags, steps, hours, precision and CPU line, committed beside the evaluations
+  [[ -f "$OUT/$arm.run.json" ]] || python -m benchmarks.ab_table --record "$arm" >/dev/null
   for scale in 1.0 1.5; do
     json="$OUT/${arm}_s${scale}.json"
     [[ -f "$json" ]] && continue
