@@ -261,3 +261,15 @@ def test_saving_a_model_whose_metrics_cannot_build_logs_nothing(tmp_path, capfd,
     captured = capfd.readouterr()
     shown = captured.out + captured.err + "".join(r.getMessage() for r in caplog.records)
     assert "compiled metrics" not in shown
+
+
+def test_tf_log_filter_drops_only_its_message_and_only_inside(caplog):
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        with run_state._tf_log_filter("Compiled the loaded model"):
+            logger.warning("Compiled the loaded model, but ...")
+            logger.warning("something else")
+        logger.warning("Compiled the loaded model, after")
+    assert [r.getMessage() for r in caplog.records] == ["something else", "Compiled the loaded model, after"]
