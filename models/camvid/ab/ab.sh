@@ -6,7 +6,8 @@
 # its run record: ARM.run.json; the table: python -m benchmarks.ab_table).
 # Only the recipe differs between arms; the control runs with two seeds for the noise.
 #
-#   bash models/camvid/ab/ab.sh control_s0 upscale15_s0 ...   # arms below; default: all
+#   bash models/camvid/ab/ab.sh control_s0 upscale15_s0 ...   # arms below; default: those in ORDER
+#   PRECISION=float32 bash models/camvid/ab/ab.sh control_s1     # where bf16 is emulated
 #
 # Re-running resumes an unfinished arm (training resumes from runs/ab/ARM) and skips
 # the evaluations already written. PRECISION (default auto: mixed_bfloat16 where the CPU
@@ -24,6 +25,7 @@ mkdir -p "$OUT"
 declare -A ARMS=(
   [control_s0]="--seed 0"
   [control_s1]="--seed 1"
+  [control_s2]="--seed 2"                                # a third seed (control_s1 ran in float32)
   [upscale15_s0]="--scale-range 1.125 3.0 --seed 0"      # frames upscaled 1.5x, then the usual 0.75-2.0
   [auxown_s0]="--aux-resolution own --seed 0"
   [jitter02_s0]="--color-jitter 0.2 --seed 0"             # half the photometric jitter (default 0.4)
