@@ -17,6 +17,9 @@ import datetime
 import json
 import os
 
+from bisenetv2_tf.runtime.cpu import cpu_line
+from training import precision
+
 THIN = ("Pole", "SignSymbol", "Fence", "Pedestrian", "Bicyclist")
 RECIPE_FLAGS = ("crop", "scale_range", "color_jitter", "aux_resolution", "ema", "seed")
 SHORT_PRECISION = {"float32": "fp32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
@@ -34,9 +37,6 @@ def _read_json(path):
 def run_record(arm, runs):
     """The record of a finished arm from its run folder: the run's flags, steps and hours
     (its state), the precision it computed in and this CPU's line."""
-    from bisenetv2_tf.runtime.cpu import cpu_line
-    from training import precision
-
     folder = os.path.join(runs, arm)
     state_path = os.path.join(folder, "state", "state.json")
     if not os.path.isfile(state_path):

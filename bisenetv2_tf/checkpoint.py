@@ -11,6 +11,7 @@ import numpy as np
 import tf_keras as keras
 
 from bisenetv2_tf.architectures import AUX_PREFIXES
+from bisenetv2_tf.builders import build_model
 
 # Training-only heads that an inference model may ignore (PyTorch loads them with
 # strict=False in tools/demo.py): AUX_PREFIXES, their PyTorch module names, read from the
@@ -187,3 +188,28 @@ def _read_pth(path):
 def write_npz(state, path):
     """Write a state_dict as ``.npz`` (same keys as the ``.pth``)."""
     np.savez(path, **state)
+
+
+def check_import_values(num_classes, input_size=None):
+    """ValueError (one line, naming the flag) unless ``num_classes`` >= 1 and ``input_size``
+    (H, W), if given, is positive."""
+    if num_classes < 1:
+        raise ValueError(f"--num-classes {num_classes}: must be at least 1")
+    if input_size and min(input_size) <= 0:
+        raise ValueError(f"--input-size {input_size[0]} {input_size[1]}: must be positive")
+
+
+def import_model(path, num_classes, arch, with_aux=False, input_size=None):
+    """(Keras model, ignored auxiliary-head keys): ``arch`` for ``num_classes`` (the training
+    model with the aux heads if ``with_aux``; static ``input_size`` (H, W), else any size)
+    holding the weights of the checkpoint at ``path`` (.pth or .npz), every key matched.
+    Raises CheckpointMismatchError, FileNotFoundError, ImportError (a .pth without torch)
+    or ValueError, each with a one-line message."""
+    check_import_values(num_classes, input_size)
+    state = read_checkpoint(path)
+    if with_aux and not any(k.startswith(AUX_PREFIXES) for k in state):
+        raise CheckpointMismatchError(
+            f"{path} has no auxiliary-head keys; drop --with-aux to import the inference model")
+    shape = (*input_size, 3) if input_size else (None, None, 3)
+    model = build_model(arch, num_classes, shape, aux_heads=with_aux)
+    return model, load_state_dict(model, state)

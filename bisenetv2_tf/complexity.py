@@ -43,3 +43,31 @@ def per_block(model, depth=2):
 
 def total_macs(model):
     return sum(layer_macs(layer) for layer in model.layers)
+
+
+def summary_lines(train, infer, depth=2):
+    """Markdown tables of a training model (with aux heads) and its inference model:
+    parameters, MACs per block (block names ``depth`` deep) and the training outputs."""
+    t_train, f_train = count_params(train)
+    t_infer, f_infer = count_params(infer)
+    lines = [
+        "| | trainable params | BN moving stats | total |",
+        "|---|---:|---:|---:|",
+        f"| training model (with aux heads) | {t_train:,} | {f_train:,} | {t_train + f_train:,} |",
+        f"| inference model | {t_infer:,} | {f_infer:,} | {t_infer + f_infer:,} |",
+        "",
+        "| block | params | GMACs |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {block} | {entry['params']:,} | {entry['macs'] / 1e9:.3f} |"
+              for block, entry in per_block(train, depth).items() if entry["params"] or entry["macs"]]
+    lines += [
+        f"| **inference total** | {t_infer:,} | {total_macs(infer) / 1e9:.3f} |",
+        f"| **training total** | {t_train:,} | {total_macs(train) / 1e9:.3f} |",
+        "",
+        "| output | shape | dtype |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {out} | {tuple(tensor.shape)} | {tensor.dtype.name} |"
+              for out, tensor in zip(train.output_names, train.outputs)]
+    return lines

@@ -38,8 +38,8 @@ def parser():
 
 
 def main(argv=None):
-    """Parse ``argv``, then (TensorFlow loads here) build the model, load the checkpoint
-    into it with strict key checks, and save it to --out."""
+    """Parse ``argv``, check --out, then (TensorFlow loads here) import the checkpoint
+    (``checkpoint.import_model``) and save the model to --out atomically."""
     p = parser()
     args = p.parse_args(argv)
     if args.variant:
@@ -47,21 +47,12 @@ def main(argv=None):
     if not args.out.endswith(".keras"):
         p.error("--out must end with .keras")
     from bisenetv2_tf import checkpoint
-    from bisenetv2_tf.builders import build_model
 
     try:
-        if args.num_classes < 1:
-            raise ValueError(f"--num-classes {args.num_classes}: must be at least 1")
-        if args.input_size and min(args.input_size) <= 0:
-            raise ValueError(f"--input-size {args.input_size[0]} {args.input_size[1]}: must be positive")
+        checkpoint.check_import_values(args.num_classes, args.input_size)  # before --out's folder is made
         check_writable_file(args.out, "--out", create_parent=True)
-        state = checkpoint.read_checkpoint(args.checkpoint)
-        if args.with_aux and not any(k.startswith(checkpoint.AUX_PREFIXES) for k in state):
-            raise checkpoint.CheckpointMismatchError(
-                f"{args.checkpoint} has no auxiliary-head keys; drop --with-aux to import the inference model")
-        shape = (*args.input_size, 3) if args.input_size else (None, None, 3)
-        model = build_model(args.arch, args.num_classes, shape, aux_heads=args.with_aux)
-        ignored = checkpoint.load_state_dict(model, state)
+        model, ignored = checkpoint.import_model(args.checkpoint, args.num_classes, args.arch,
+                                                 args.with_aux, args.input_size)
     except (checkpoint.CheckpointMismatchError, FileNotFoundError, ImportError, OutputPathError, ValueError) as err:
         sys.exit(f"error: {err}")
     try:

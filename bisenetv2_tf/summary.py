@@ -34,34 +34,11 @@ def main(argv=None):
         p.error(f"--input-size must be multiples of 32, got {args.input_size}")
     name, k = args.arch or VARIANT_TO_MODEL[args.variant or BISENETV2.variant], args.num_classes
     from bisenetv2_tf.builders import build_model
-    from bisenetv2_tf.complexity import count_params, per_block, total_macs
+    from bisenetv2_tf.complexity import summary_lines
 
     train = build_model(name, k, (h, w, 3), aux_heads=True, batch_size=1)
     infer = build_model(name, k, (h, w, 3), aux_heads=False, batch_size=1)
-    t_train, f_train = count_params(train)
-    t_infer, f_infer = count_params(infer)
-    lines = [
-        f"# {name}, {k} classes, input 1x{h}x{w}x3",
-        "",
-        "| | trainable params | BN moving stats | total |",
-        "|---|---:|---:|---:|",
-        f"| training model (with aux heads) | {t_train:,} | {f_train:,} | {t_train + f_train:,} |",
-        f"| inference model | {t_infer:,} | {f_infer:,} | {t_infer + f_infer:,} |",
-        "",
-        "| block | params | GMACs |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {block} | {entry['params']:,} | {entry['macs'] / 1e9:.3f} |"
-              for block, entry in per_block(train, args.depth).items() if entry["params"] or entry["macs"]]
-    lines += [
-        f"| **inference total** | {t_infer:,} | {total_macs(infer) / 1e9:.3f} |",
-        f"| **training total** | {t_train:,} | {total_macs(train) / 1e9:.3f} |",
-        "",
-        "| output | shape | dtype |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {out} | {tuple(tensor.shape)} | {tensor.dtype.name} |"
-              for out, tensor in zip(train.output_names, train.outputs)]
+    lines = [f"# {name}, {k} classes, input 1x{h}x{w}x3", "", *summary_lines(train, infer, args.depth)]
     print("\n".join(lines))
 
 

@@ -6,7 +6,7 @@ import tf_keras as keras
 
 from bisenetv2_tf import bisenetv2, to_inference
 from bisenetv2_tf.checkpoint import (
-    CheckpointMismatchError, export_state_dict, load_state_dict, read_checkpoint, write_npz,
+    AUX_PREFIXES, CheckpointMismatchError, export_state_dict, import_model, load_state_dict, read_checkpoint, write_npz,
 )
 from bisenetv2_tf.complexity import count_params
 from conftest import REFERENCE_DIR, load_npz, require, run_cli
@@ -125,6 +125,19 @@ def test_write_npz_round_trip(imported, tmp_path):
     load_state_dict(model, read_checkpoint(str(tmp_path / "w.npz")))
     for a, b in zip(model.get_weights(), imported.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_import_model_api_matches_reference_at_a_static_size(io):
+    require(WEIGHTS)
+    model, ignored = import_model(str(WEIGHTS), 11, "bisenetv2", input_size=io["input_nhwc"].shape[1:3])
+    assert ignored and all(k.startswith(AUX_PREFIXES) for k in ignored)  # an inference model
+    assert model.input_shape[1:3] == io["input_nhwc"].shape[1:3]
+    diff = np.abs(model(io["input_nhwc"], training=False).numpy().transpose(0, 3, 1, 2) - io["logits"]).max()
+    assert diff <= TOL
+    with pytest.raises(ValueError, match="--num-classes 0: must be at least 1"):
+        import_model(str(WEIGHTS), 0, "bisenetv2")
+    with pytest.raises(ValueError, match="--input-size 0 64: must be positive"):
+        import_model(str(WEIGHTS), 11, "bisenetv2", input_size=(0, 64))
 
 
 def _run_cli(*args, process=False):
