@@ -3,7 +3,7 @@ r"""The recipe A/B table of models/camvid/ab/ab.sh: one row per arm, from its ru
 held-out evaluations (models/camvid/ab/eval/ARM_s{1.0,1.5}.json).
 
   python -m benchmarks.ab_table [--runs runs/ab] [--eval models/camvid/ab/eval]
-  python -m benchmarks.ab_table --record ARM     # after ARM trained: write its run record
+  python -m benchmarks.ab_table --record ARM     # after ARM trained: write (or refresh) its record
 
 mIoU is on the drive-held-out split (CamVid drive 0006R0, 101 frames, never trained on);
 "at 1.5x" scores the same model on frames upscaled 1.5x (``--scales 1.5``). Compare arms
@@ -45,9 +45,10 @@ def run_record(arm, runs):
     if not state.get("complete"):
         raise SystemExit(f"error: --record {arm}: the run in {folder} is not finished")
     args = _read_json(os.path.join(folder, "train_args.json"))
-    # The state keeps the recipe flags; the precision the run resolved "auto" to depends on
-    # the machine, so it is resolved here, on the machine that just trained it.
-    policy, why = precision.choose(args.get("precision", "auto"), args.get("qat", False))
+    if "compute_precision" in args:  # what the run's last session computed in
+        policy, why = args["compute_precision"], args["compute_precision_reason"]
+    else:  # runs of older versions: resolve --precision on this machine, the one that trained it
+        policy, why = precision.choose(args.get("precision", "auto"), args.get("qat", False))
     return {"arm": arm, "flags": state["flags"], "step": state["step"], "hours": state["hours"],
             "precision": policy, "precision_reason": why, "cpu": cpu_line(),
             "recorded": datetime.date.today().isoformat()}
@@ -62,6 +63,11 @@ def write_record(record, evals):
         f.write("\n")
     os.replace(tmp, path)
     return path
+
+
+def _same_run(old, new):
+    """Whether two records describe the same training (a rerun of ab.sh on a finished arm)."""
+    return all(old.get(k) == new.get(k) for k in ("flags", "step", "hours"))
 
 
 def arm_info(arm, runs, evals):
@@ -115,10 +121,15 @@ def main(argv=None):
     p.add_argument("--eval", default="models/camvid/ab/eval",
                    help="the arms' evaluations and run records (default models/camvid/ab/eval)")
     p.add_argument("--record", metavar="ARM",
-                   help="write ARM's run record from RUNS/ARM (ab.sh does, after training) and exit")
+                   help="write ARM's run record from RUNS/ARM (ab.sh does, after training) and exit; "
+                   "a record of the same training (flags, steps, hours) is left as it is")
     args = p.parse_args(argv)
     if args.record:
-        print(write_record(run_record(args.record, args.runs), args.eval))
+        record, path = run_record(args.record, args.runs), record_path(args.eval, args.record)
+        if os.path.isfile(path) and _same_run(_read_json(path), record):
+            print(f"{path}: up to date")  # keeps the CPU line of the machine that trained it
+        else:
+            print(write_record(record, args.eval))
         return
     if not os.path.isdir(args.eval):
         raise SystemExit(f"error: --eval {args.eval}: no such folder (run models/camvid/ab/ab.sh first)")

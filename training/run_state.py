@@ -218,6 +218,7 @@ _UNBUILT_METRICS = "Compiled the loaded model, but the compiled metrics have yet
 def _tf_log_filter(message):
     """Inside: records of the ``tensorflow`` logger starting with ``message`` are dropped."""
     logger = logging.getLogger("tensorflow")
+
     def drop(record):  # a logger filter may be any callable (Python >= 3.2)
         return not str(record.getMessage()).startswith(message)
 

@@ -304,7 +304,8 @@ def _train_locked(config, strategy, policy, why):
     atomic_write(args_json, json.dumps(
         {**config.to_json(), "seed": seed, "num_classes": num_classes, "ignore_index": ignore,
          "class_names": list(train_spec.class_names), "colors": [list(c) for c in train_spec.colors],
-         "steps_per_epoch": steps_per_epoch, "total_steps": total_steps}, indent=1) + "\n")
+         "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
+         "compute_precision": policy, "compute_precision_reason": why}, indent=1) + "\n")
     print(f"training {config.model}: {len(train_spec)} images, {num_classes} classes, "
           f"{state.epochs} epochs x {steps_per_epoch} steps, batch {config.batch_size}, crop {tuple(config.crop)}, "
           f"{strategy.num_replicas_in_sync} replica(s)"

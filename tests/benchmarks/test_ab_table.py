@@ -12,12 +12,12 @@ def _eval(path, miou):
     path.write_text(json.dumps({"miou": miou, "per_class_iou": per_class}))
 
 
-def _run(runs, arm, complete=True, precision="float32"):
-    (runs / arm / "state").mkdir(parents=True)
+def _run(runs, arm, complete=True, precision="float32", **args):
+    (runs / arm / "state").mkdir(parents=True, exist_ok=True)
     (runs / arm / "state" / "state.json").write_text(json.dumps(
         {"step": 100, "hours": 0.05, "complete": complete,
          "flags": {"seed": 1, "aux_resolution": "own", "crop": [256, 320], "batch_size": 8}}))
-    (runs / arm / "train_args.json").write_text(json.dumps({"precision": precision, "qat": False}))
+    (runs / arm / "train_args.json").write_text(json.dumps({"precision": precision, "qat": False, **args}))
 
 
 def test_one_row_per_evaluated_arm_from_its_run_state(tmp_path):
@@ -67,3 +67,29 @@ def test_record_refuses_a_missing_or_unfinished_run(tmp_path):
     _run(runs, "b", complete=False)
     with pytest.raises(SystemExit, match="--record b: the run in .* is not finished"):
         ab_table.run_record("b", str(runs))
+
+
+def test_record_reads_the_precision_the_run_computed_in(tmp_path):
+    runs = tmp_path / "runs"
+    _run(runs, "a", precision="auto", compute_precision="mixed_bfloat16",
+         compute_precision_reason="mixed_bfloat16 (auto: the CPU has amx_bf16)")
+    record = ab_table.run_record("a", str(runs))
+    assert (record["precision"], record["precision_reason"]) == (
+        "mixed_bfloat16", "mixed_bfloat16 (auto: the CPU has amx_bf16)")
+
+
+def test_record_cli_keeps_a_record_of_the_same_run_and_refreshes_a_changed_one(tmp_path, capsys):
+    runs, evals = tmp_path / "runs", tmp_path / "eval"
+    _run(runs, "a")
+    flags = ["--runs", str(runs), "--eval", str(evals), "--record", "a"]
+    ab_table.main(flags)
+    path = evals / "a.run.json"
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "cpu": "CPU: the machine that trained it"}))
+    ab_table.main(flags)  # ab.sh rerun on a finished arm: the record stays
+    assert "up to date" in capsys.readouterr().out
+    assert json.loads(path.read_text())["cpu"] == "CPU: the machine that trained it"
+    state = runs / "a" / "state" / "state.json"
+    state.write_text(json.dumps({**json.loads(state.read_text()), "step": 200, "hours": 0.1}))  # --extend
+    ab_table.main(flags)
+    assert json.loads(path.read_text())["step"] == 200

@@ -176,21 +176,24 @@ def test_import_cli_truncated_npz_one_line_no_partial_file(tmp_path):
     assert not out.exists() and not any(p.name.endswith(".keras") for p in tmp_path.rglob("*"))
 
 
-@pytest.mark.parametrize("case", ["directory", "read_only", "parent_is_file", "classes"])
+@pytest.mark.parametrize("case", ["directory", "read_only", "parent_is_file", "classes", "size"])
 def test_import_cli_bad_out_or_number_is_refused_before_building(tmp_path, case):
+    # a bad number is refused before --out's missing folder is made
     out = {"directory": tmp_path / "d.keras", "read_only": tmp_path / "ro.keras",
-           "parent_is_file": tmp_path / "afile" / "x.keras", "classes": tmp_path / "x.keras"}[case]
+           "parent_is_file": tmp_path / "afile" / "x.keras", "classes": tmp_path / "new" / "x.keras",
+           "size": tmp_path / "new" / "x.keras"}[case]
     (tmp_path / "d.keras").mkdir()
     (tmp_path / "ro.keras").write_text("old")
     (tmp_path / "ro.keras").chmod(0o444)
     (tmp_path / "afile").write_text("")
     classes = "0" if case == "classes" else "11"
-    result = _run_cli(str(require(WEIGHTS)), "--num-classes", classes, "--out", str(out))
+    size = ["--input-size", "0", "64"] if case == "size" else []
+    result = _run_cli(str(require(WEIGHTS)), "--num-classes", classes, "--out", str(out), *size)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     expected = {"directory": f"error: --out {out}: is a directory", "read_only": f"error: --out {out}: file exists "
                 "and is read-only", "parent_is_file": f"error: --out {out}: ", "classes": "error: --num-classes 0: "
-                "must be at least 1"}[case]
+                "must be at least 1", "size": "error: --input-size 0 64: must be positive"}[case]
     assert last.startswith(expected), last
     assert (tmp_path / "ro.keras").read_text() == "old" and (tmp_path / "d.keras").is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "d.keras", "ro.keras"]

@@ -73,6 +73,8 @@ def test_train_kill9_resume_evaluate_predict(synthetic_dir, tiny_run, tmp_path):
     assert _epochs_logged(out) == [0, 1, 2]
     for name in ("checkpoints/last.keras", "checkpoints/best.keras", "model.keras", "train_args.json"):
         assert (out / name).is_file(), name
+    targs = json.loads((out / "train_args.json").read_text())  # what the run computed in, and why
+    assert (targs["compute_precision"], targs["compute_precision_reason"]) == ("float32", "float32 (as requested)")
     model = keras.models.load_model(out / "model.keras", compile=False)
     assert len(model.outputs) == 1 and model.outputs[0].shape[-1] == 7
 

@@ -4,7 +4,7 @@
 # the same compute (STEPS steps of batch 8 on 256x320 crops), then is scored on the
 # held-out drive 0006R0 at input scale 1.0 and 1.5 (models/camvid/ab/eval/ARM_sS.json;
 # its run record: ARM.run.json; the table: python -m benchmarks.ab_table).
-# Only the recipe differs between arms; the control runs with two seeds for the noise.
+# Only the recipe differs between arms; the control runs with several seeds for the noise.
 #
 #   bash models/camvid/ab/ab.sh control_s0 upscale15_s0 ...   # arms below; default: those in ORDER
 #   PRECISION=float32 bash models/camvid/ab/ab.sh control_s1     # where bf16 is emulated
@@ -43,7 +43,7 @@ for arm in ${@:-$ORDER}; do
     --warmup-steps 100 --val-every 10 --val-batch-size 4 --cache --log-every 45 --export last \
     --precision "$PRECISION" ${ARMS[$arm]}
   # flags, steps, hours, precision and CPU line, committed beside the evaluations
-  [[ -f "$OUT/$arm.run.json" ]] || python -m benchmarks.ab_table --record "$arm" >/dev/null
+  python -m benchmarks.ab_table --record "$arm" --runs runs/ab --eval "$OUT" >/dev/null
   for scale in 1.0 1.5; do
     json="$OUT/${arm}_s${scale}.json"
     [[ -f "$json" ]] && continue
