@@ -10,7 +10,8 @@
 #   PRECISION=float32 bash models/camvid/ab/ab.sh control_s1     # where bf16 is emulated
 #
 # Re-running resumes an unfinished arm (training resumes from runs/ab/ARM) and skips
-# the evaluations already written. PRECISION (default auto: mixed_bfloat16 where the CPU
+# the evaluations already written; an arm scored and recorded without its run folder (a
+# fresh clone) is skipped. PRECISION (default auto: mixed_bfloat16 where the CPU
 # has bf16 in hardware, else float32) is the training's --precision; compare arms of one
 # precision only (benchmarks.ab_table prints each arm's).
 set -euo pipefail
@@ -36,6 +37,10 @@ ORDER="control_s0 upscale15_s0 auxown_s0 control_s1 jitter06_s0 ema_s0"
 stamp() { echo "[$(date -u +%H:%M:%S)] $*"; }
 for arm in ${@:-$ORDER}; do
   [[ -n "${ARMS[$arm]+x}" ]] || { echo "error: unknown arm $arm (known: ${!ARMS[*]})" >&2; exit 2; }
+  if [[ ! -d "runs/ab/$arm" && -f "$OUT/$arm.run.json" && -f "$OUT/${arm}_s1.0.json" && -f "$OUT/${arm}_s1.5.json" ]]; then
+    stamp "skip $arm: scored and recorded in $OUT (delete its files there to train it again)"
+    continue  # a fresh clone: the committed scores stand; retraining would not reproduce them bit for bit
+  fi
   stamp "train $arm: ${ARMS[$arm]}"
   # shellcheck disable=SC2086
   python -m training.train --dataset camvid --data-dir "$DATA" --protocol drive-holdout \
