@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 
+from bisenetv2_tf.fileio import atomic_write
 from bisenetv2_tf.runtime.cpu import cpu_line
 from training import precision
 
@@ -29,6 +30,11 @@ def record_path(evals, arm):
     return os.path.join(evals, f"{arm}.run.json")
 
 
+def _state_path(runs, arm):
+    """An arm's run state (read as JSON here: training.run_state would load TensorFlow)."""
+    return os.path.join(runs, arm, "state", "state.json")
+
+
 def _read_json(path):
     with open(path) as f:
         return json.load(f)
@@ -37,8 +43,7 @@ def _read_json(path):
 def run_record(arm, runs):
     """The record of a finished arm from its run folder: the run's flags, steps and hours
     (its state), the precision it computed in and this CPU's line."""
-    folder = os.path.join(runs, arm)
-    state_path = os.path.join(folder, "state", "state.json")
+    folder, state_path = os.path.join(runs, arm), _state_path(runs, arm)
     if not os.path.isfile(state_path):
         raise SystemExit(f"error: --record {arm}: {state_path} not found (train the arm first)")
     state = _read_json(state_path)
@@ -57,11 +62,7 @@ def run_record(arm, runs):
 def write_record(record, evals):
     os.makedirs(evals, exist_ok=True)
     path = record_path(evals, record["arm"])
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(record, indent=1) + "\n")
     return path
 
 
@@ -75,7 +76,7 @@ def arm_info(arm, runs, evals):
     path = record_path(evals, arm)
     if os.path.isfile(path):
         return _read_json(path)
-    state_path = os.path.join(runs, arm, "state", "state.json")
+    state_path = _state_path(runs, arm)
     return _read_json(state_path) if os.path.isfile(state_path) else {}
 
 

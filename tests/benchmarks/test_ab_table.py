@@ -40,7 +40,7 @@ def test_record_round_trip_survives_without_the_run_folder(tmp_path):
     record = json.loads(open(path).read())
     assert record["precision"] == "mixed_bfloat16" and record["step"] == 100
     assert record["cpu"].startswith("CPU: ")
-    assert not [p for p in evals.iterdir() if p.name.endswith(".tmp")]
+    assert [p.name for p in evals.iterdir()] == ["a.run.json"]  # no temp file left
     _eval(evals / "a_s1.0.json", 0.3)
     (runs / "a" / "state" / "state.json").unlink()  # a fresh clone: runs/ab is not committed
     row = ab_table.table(str(runs), str(evals))[2]
