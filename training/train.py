@@ -61,7 +61,9 @@ def parse_args(argv=None):
     o.add_argument("--ema", type=float, metavar="DECAY",
                    help="keep an exponential moving average of the weights (decay such as 0.999) and export "
                         "it at the end of the run (instead of --export's choice); validation during the run "
-                        "scores the raw weights (default 0: off)")
+                        "scores the raw weights. The average starts from the initial weights, which still weigh "
+                        "DECAY**steps at the end: a decay leaving more than 1%% of them is refused. Batch-norm "
+                        "statistics are the raw weights' (default 0: off)")
     o.add_argument("--aux-resolution", choices=("full", "own"),
                    help="score each aux head at the input size (full, as upstream; default) or at its own "
                         "resolution, 1/2 to 1/16 of it, against nearest-resized labels (own: a faster step)")

@@ -5,6 +5,7 @@ state's callbacks, and the export of the inference model. Takes a checked
 import csv
 import dataclasses
 import json
+import math
 import os
 import shutil
 import sys
@@ -196,6 +197,19 @@ def resolve_state(config, steps_per_epoch):
     return state
 
 
+EMA_INITIAL_SHARE_LIMIT = 0.01
+
+
+def check_ema(decay, total_steps, limit=EMA_INITIAL_SHARE_LIMIT):
+    """Refuse an ``--ema`` decay whose exported average would still hold more than ``limit``
+    of the initial weights: Keras' moving average starts from them and has no bias
+    correction, so after T steps they weigh ``decay ** T`` (0.999 over 1,350 steps: 26%)."""
+    if decay and decay ** total_steps > limit:
+        raise ValueError(f"--ema {decay}: after this run's {total_steps} steps the exported average would still "
+                         f"hold {decay ** total_steps:.0%} of the initial weights (the moving average starts "
+                         f"from them); use a decay of at most {math.floor(limit ** (1 / total_steps) * 1e4) / 1e4}, or train longer")
+
+
 def clear_run(out_dir):
     """--restart: remove what a run wrote (state, logs, checkpoints, exported model)."""
     for name in ("state", "checkpoints", "tensorboard", "backup"):
@@ -237,6 +251,8 @@ def _train_locked(config, strategy, policy, why):
     steps_per_epoch = config.steps_per_epoch or max(len(train_spec) // config.batch_size, 1)
     try:
         state = resolve_state(config, steps_per_epoch)
+        if state is not None:
+            check_ema(config.ema, steps_per_epoch * state.epochs)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     if state is None:

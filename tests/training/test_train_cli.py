@@ -184,7 +184,7 @@ def _drive_named_copy(synthetic_dir, root):
 
 
 DRIVE_FLAGS = ("--epochs", "1", "--protocol", "drive-holdout", "--aux-resolution", "own", "--color-jitter", "0.2",
-               "--ema", "0.9")
+               "--ema", "0.1")
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +220,17 @@ def test_class_weights_are_a_run_flag_and_old_states_mean_none(drive_run, tmp_pa
     state_json.write_text(json.dumps(state))
     code, stdout, stderr = train_in_process(drive_run.argv(out))
     assert code == 0 and "Nothing to do" in stdout, stderr[-1000:]
+
+
+def test_an_ema_decay_that_keeps_the_initial_weights_is_refused_before_training(tmp_path, synthetic_dir):
+    """3 steps at --ema 0.9 would export an average holding 73% of the random initial weights."""
+    out = tmp_path / "ema"
+    code, stdout, stderr = train_in_process(tiny_train_argv(synthetic_dir, out, "--epochs", "1", "--ema", "0.9"))
+    assert code == 1, stdout[-1000:]
+    assert _last_line(stderr) == ("error: --ema 0.9: after this run's 3 steps the exported average would still "
+                                  "hold 73% of the initial weights (the moving average starts from them); use a "
+                                  "decay of at most 0.2154, or train longer")
+    assert "training bisenetv2" not in stdout and not (out / "state").exists() and not (out / "model.keras").exists()
 
 
 def test_bad_data_exits_with_one_line(tmp_path, synthetic_dir):
@@ -265,7 +276,7 @@ def test_drive_holdout_protocol_own_aux_and_jitter_are_run_flags(drive_run, tmp_
     assert "val_logits_miou" in drive_run.stdout
     flags = json.loads((drive_run.out / "state" / "state.json").read_text())["flags"]
     assert (flags["protocol"], flags["aux_resolution"], flags["color_jitter"], flags["ema"]) == (
-        "drive-holdout", "own", 0.2, 0.9)
+        "drive-holdout", "own", 0.2, 0.1)
     # the export is the moving average, not the last raw weights of checkpoints/last
     last = keras.models.load_model(drive_run.out / "checkpoints" / "last.keras", compile=False)
     model = keras.models.load_model(drive_run.out / "model.keras", compile=False)
