@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Recipe A/Bs on the drive-held-out yardstick (issue 20): each arm trains from scratch
 # with --protocol drive-holdout (CamVid train+val minus drive 0006R0, 367 frames) for
-# the same compute (STEPS steps of batch 8 on 256x320 crops), then is scored on the
+# the same compute (1,350 steps of batch 8 on 256x320 crops, or as many pixels), then is scored on the
 # held-out drive 0006R0 at input scale 1.0 and 1.5 (models/camvid/ab/eval/ARM_sS.json;
 # its run record: ARM.run.json; the table: python -m benchmarks.ab_table).
 # Only the recipe differs between arms; the control runs with several seeds for the noise.
@@ -31,10 +31,13 @@ declare -A ARMS=(
   [auxown_s0]="--aux-resolution own --seed 0"
   [jitter02_s0]="--color-jitter 0.2 --seed 0"             # half the photometric jitter (default 0.4)
   [jitter06_s0]="--color-jitter 0.6 --seed 0"
+  [scale05_s0]="--scale-range 0.5 1.5 --seed 0"          # objects at the scored size on average (default
+                                                         # 0.75-2.0 trains larger; upscale15 lost 4.4)
+  [crop352_s0]="--crop 352 480 --epochs 15 --seed 0"     # 2.06x the pixels a step, so 675 steps: equal compute
   [ema_s0]="--ema 0.995 --seed 0"                        # export the weights' moving average; 0.999 would
                                                          # still hold 26% of the initial weights at 1,350 steps
 )
-ORDER="control_s0 upscale15_s0 auxown_s0 control_s1 jitter06_s0 ema_s0"
+ORDER="control_s0 upscale15_s0 auxown_s0 control_s1 jitter06_s0 ema_s0 scale05_s0 crop352_s0"
 stamp() { echo "[$(date -u +%H:%M:%S)] $*"; }
 for arm in ${@:-$ORDER}; do
   [[ -n "${ARMS[$arm]+x}" ]] || { echo "error: unknown arm $arm (known: ${!ARMS[*]})" >&2; exit 2; }
