@@ -36,8 +36,11 @@ def _state_path(runs, arm):
 
 
 def _read_json(path):
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"error: {path}: cannot be read as JSON ({err})") from None
 
 
 def run_record(arm, runs):
@@ -47,6 +50,9 @@ def run_record(arm, runs):
     if not os.path.isfile(state_path):
         raise SystemExit(f"error: --record {arm}: {state_path} not found (train the arm first)")
     state = _read_json(state_path)
+    missing = [k for k in ("flags", "step", "hours") if k not in state]
+    if missing:
+        raise SystemExit(f"error: --record {arm}: {state_path} has no {', '.join(missing)} (a damaged run state)")
     if not state.get("complete"):
         raise SystemExit(f"error: --record {arm}: the run in {folder} is not finished")
     args = _read_json(os.path.join(folder, "train_args.json"))

@@ -69,6 +69,22 @@ def test_record_refuses_a_missing_or_unfinished_run(tmp_path):
         ab_table.run_record("b", str(runs))
 
 
+def test_damaged_states_and_evaluations_are_one_line_errors_naming_the_file(tmp_path):
+    runs, evals = tmp_path / "runs", tmp_path / "eval"
+    _run(runs, "a")
+    state = runs / "a" / "state" / "state.json"
+    state.write_text('{"complete": true, "flags": {}}')
+    with pytest.raises(SystemExit, match=r"--record a: .*state.json has no step, hours \(a damaged run state\)"):
+        ab_table.run_record("a", str(runs))
+    state.write_text('{"complete": tr')  # cut off mid-write
+    with pytest.raises(SystemExit, match=r"error: .*state.json: cannot be read as JSON"):
+        ab_table.run_record("a", str(runs))
+    evals.mkdir()
+    (evals / "a_s1.0.json").write_text("")
+    with pytest.raises(SystemExit, match=r"error: .*a_s1.0.json: cannot be read as JSON"):
+        ab_table.main(["--runs", str(runs), "--eval", str(evals)])
+
+
 def test_record_reads_the_precision_the_run_computed_in(tmp_path):
     runs = tmp_path / "runs"
     _run(runs, "a", precision="auto", compute_precision="mixed_bfloat16",
