@@ -6,8 +6,10 @@ held-out evaluations (models/camvid/ab/eval/ARM_s{1.0,1.5}.json).
   python -m benchmarks.ab_table --record ARM     # after ARM trained: write (or refresh) its record
 
 mIoU is on the drive-held-out split (CamVid drive 0006R0, 101 frames, never trained on);
-"at 1.5x" scores the same model on frames upscaled 1.5x (``--scales 1.5``). Compare arms
-of one precision only. s/step is wall-clock training time over steps (machines differ and
+"at 1.5x" scores the same model on frames upscaled 1.5x (``--scales 1.5``). A row
+ARM.raw scores the raw weights of an --ema arm (ab.sh evaluates its last checkpoint): set
+against the ARM row, the moving average is compared on one training run, free of seed
+noise. Compare arms of one precision only. s/step is wall-clock training time over steps (machines differ and
 other work may have run beside an arm, so compare it only between arms run back to back).
 The run folders (runs/ab) are not committed; the records are, so the table can be
 rebuilt on a fresh clone. An arm without a record falls back to runs/ab/ARM/state.
@@ -23,6 +25,7 @@ from training import precision
 
 THIN = ("Pole", "SignSymbol", "Fence", "Pedestrian", "Bicyclist")
 RECIPE_FLAGS = ("crop", "scale_range", "color_jitter", "aux_resolution", "ema", "seed")
+RAW = ".raw"  # ARM.raw: the raw weights of an --ema arm (its last checkpoint), beside the exported average
 SHORT_PRECISION = {"float32": "fp32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
 
 
@@ -96,8 +99,11 @@ def arm_row(arm, runs, evals):
     if not os.path.isfile(paths["1.0"]):
         return None
     scores = {s: _read_json(p) for s, p in paths.items() if os.path.isfile(p)}
-    info = arm_info(arm, runs, evals)
-    flags = info.get("flags", {})
+    run_arm = arm[:-len(RAW)] if arm.endswith(RAW) else arm
+    info = arm_info(run_arm, runs, evals)
+    flags = dict(info.get("flags", {}))
+    if run_arm != arm and "ema" in flags:
+        flags["ema"] = f"{flags['ema']} (not exported: the same run's raw weights)"
     base = scores["1.0"]
     cells = [arm, ", ".join(f"{k} {_flag_text(flags[k])}" for k in RECIPE_FLAGS if k in flags) or "?",
              SHORT_PRECISION.get(info.get("precision"), "?"),

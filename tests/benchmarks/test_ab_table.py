@@ -109,3 +109,17 @@ def test_record_cli_keeps_a_record_of_the_same_run_and_refreshes_a_changed_one(t
     state.write_text(json.dumps({**json.loads(state.read_text()), "step": 200, "hours": 0.1}))  # --extend
     ab_table.main(flags)
     assert json.loads(path.read_text())["step"] == 200
+
+
+def test_the_raw_weights_of_an_ema_arm_are_a_row_with_the_arms_run_record(tmp_path):
+    runs, evals = tmp_path / "runs", tmp_path / "eval"
+    _run(runs, "e")
+    state = runs / "e" / "state" / "state.json"
+    state.write_text(state.read_text().replace('"seed": 1', '"seed": 1, "ema": 0.995'))
+    ab_table.write_record(ab_table.run_record("e", str(runs)), str(evals))
+    _eval(evals / "e_s1.0.json", 0.36)
+    _eval(evals / "e.raw_s1.0.json", 0.35)
+    lines = ab_table.table(str(runs), str(evals))
+    assert [line.split(" | ")[0] for line in lines[2:]] == ["| e", "| e.raw"]
+    assert " ema 0.995, seed 1 | fp32 | 100 | 36.00 |" in lines[2]
+    assert " ema 0.995 (not exported: the same run's raw weights), seed 1 | fp32 | 100 | 35.00 |" in lines[3]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Recipe A/Bs on the drive-held-out yardstick (issue 20): each arm trains from scratch
 # with --protocol drive-holdout (CamVid train+val minus drive 0006R0, 367 frames) for
-# the same compute (1,350 steps of batch 8 on 256x320 crops, or as many pixels), then is scored on the
-# held-out drive 0006R0 at input scale 1.0 and 1.5 (models/camvid/ab/eval/ARM_sS.json;
-# its run record: ARM.run.json; the table: python -m benchmarks.ab_table).
+# the same compute (1,350 steps of batch 8 on 256x320 crops, or as many pixels), then
+# is scored on the held-out drive 0006R0 at input scale 1.0 and 1.5
+# (models/camvid/ab/eval/ARM_sS.json; an --ema arm's raw weights: ARM.raw_sS.json; its
+# run record: ARM.run.json; the table: python -m benchmarks.ab_table).
 # Only the recipe differs between arms; the control runs with several seeds for the noise.
 #
 #   bash models/camvid/ab/ab.sh control_s0 upscale15_s0 ...   # arms below; default: those in ORDER
@@ -53,11 +54,18 @@ for arm in ${@:-$ORDER}; do
     --precision "$PRECISION" ${ARMS[$arm]}
   # flags, steps, hours, precision and CPU line, committed beside the evaluations
   python -m benchmarks.ab_table --record "$arm" --runs runs/ab --eval "$OUT" >/dev/null
-  for scale in 1.0 1.5; do
-    json="$OUT/${arm}_s${scale}.json"
-    [[ -f "$json" ]] && continue
-    stamp "evaluate $arm at input scale $scale"
-    python -m training.evaluate --model "runs/ab/$arm/model.keras" --dataset camvid --data-dir "$DATA" \
-      --protocol drive-holdout --scales "$scale" --json "$json" | tail -2
+  # an --ema arm exports the average; its last checkpoint holds the same run's raw weights
+  # (saved before fit swaps the average in): scored as ARM.raw, a paired A/B free of seed noise
+  models=("$arm:runs/ab/$arm/model.keras")
+  [[ " ${ARMS[$arm]} " == *" --ema "* ]] && models+=("$arm.raw:runs/ab/$arm/checkpoints/last.keras")
+  for entry in "${models[@]}"; do
+    name=${entry%%:*} model=${entry#*:}
+    for scale in 1.0 1.5; do
+      json="$OUT/${name}_s${scale}.json"
+      [[ -f "$json" ]] && continue
+      stamp "evaluate $name at input scale $scale"
+      python -m training.evaluate --model "$model" --dataset camvid --data-dir "$DATA" \
+        --protocol drive-holdout --scales "$scale" --json "$json" | tail -2
+    done
   done
 done
