@@ -123,3 +123,37 @@ def test_the_raw_weights_of_an_ema_arm_are_a_row_with_the_arms_run_record(tmp_pa
     assert [line.split(" | ")[0] for line in lines[2:]] == ["| e", "| e.raw"]
     assert " ema 0.995, seed 1 | fp32 | 100 | 36.00 |" in lines[2]
     assert " ema 0.995 (not exported: the same run's raw weights), seed 1 | fp32 | 100 | 35.00 |" in lines[3]
+
+
+def _ab_sh_commands():
+    """{arm: the training flags models/camvid/ab/ab.sh runs it with} (variables filled in)."""
+    import re
+    import shlex
+
+    from conftest import REPO
+
+    text = (REPO / "models" / "camvid" / "ab" / "ab.sh").read_text()
+    arms = dict(re.findall(r'^\s+\[(\w+)\]="([^"]*)"', text, re.M))
+    order = re.search(r'^ORDER="([^"]*)"', text, re.M).group(1).split()
+    assert set(order) <= set(arms)
+    command = re.search(r"python -m training\.train (.*?)\$\{ARMS\[\$arm\]\}", text, re.S).group(1)
+    epochs = re.search(r"^EPOCHS=\$\{EPOCHS:-(\d+)\}", text, re.M).group(1)
+    for var, value in (("$DATA", "data"), ("$arm", "arm"), ("$EPOCHS", epochs), ("$PRECISION", "float32")):
+        command = command.replace(var, value)
+    common = shlex.split(command.replace("\\\n", " "))
+    return {arm: common + flags.split() for arm, flags in arms.items()}
+
+
+def test_every_ab_arm_is_a_valid_training_command_at_the_controls_compute():
+    """Caught here, not 1.7 h into an arm: each arm's flags parse and pass the training's
+    checks (the --ema decay forgets the initial weights), its seed is its name's, and it
+    trains on as many pixels as the control (within 5%)."""
+    from training import train, trainer
+
+    configs = {arm: train.parse_args(argv) for arm, argv in _ab_sh_commands().items()}
+    pixels = {arm: c.crop[0] * c.crop[1] * c.epochs * c.steps_per_epoch * c.batch_size for arm, c in configs.items()}
+    for arm, c in configs.items():
+        assert arm.endswith(f"_s{c.seed}"), arm
+        trainer.check_ema(c.ema, c.epochs * c.steps_per_epoch)
+        assert abs(pixels[arm] / pixels["control_s0"] - 1) < 0.05, (arm, pixels[arm] / pixels["control_s0"])
+    assert configs["ema_s0"].ema and configs["crop352_s0"].crop == (352, 480)
