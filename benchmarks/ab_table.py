@@ -9,8 +9,9 @@ mIoU is on the drive-held-out split (CamVid drive 0006R0, 101 frames, never trai
 "at 1.5x" scores the same model on frames upscaled 1.5x (``--scales 1.5``). A row
 ARM.raw scores the raw weights of an --ema arm (ab.sh evaluates its last checkpoint): set
 against the ARM row, the moving average is compared on one training run, free of seed
-noise. Compare arms of one precision only. s/step is wall-clock training time over steps (machines differ and
-other work may have run beside an arm, so compare it only between arms run back to back).
+noise. Compare arms of one precision only. s/step is wall-clock training time over steps
+(machines differ and other work may have run beside an arm, so compare it only between
+arms run back to back).
 The run folders (runs/ab) are not committed; the records are, so the table can be
 rebuilt on a fresh clone. An arm without a record falls back to runs/ab/ARM/state.
 """

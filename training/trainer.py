@@ -205,9 +205,10 @@ def check_ema(decay, total_steps, limit=EMA_INITIAL_SHARE_LIMIT):
     of the initial weights: Keras' moving average starts from them and has no bias
     correction, so after T steps they weigh ``decay ** T`` (0.999 over 1,350 steps: 26%)."""
     if decay and decay ** total_steps > limit:
+        most = math.floor(limit ** (1 / total_steps) * 1e4) / 1e4  # rounded down: it passes
         raise ValueError(f"--ema {decay}: after this run's {total_steps} steps the exported average would still "
                          f"hold {decay ** total_steps:.0%} of the initial weights (the moving average starts "
-                         f"from them); use a decay of at most {math.floor(limit ** (1 / total_steps) * 1e4) / 1e4}, or train longer")
+                         f"from them); use a decay of at most {most}, or train longer")
 
 
 def clear_run(out_dir):
