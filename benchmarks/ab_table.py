@@ -100,7 +100,7 @@ def arm_row(arm, runs, evals):
     if not os.path.isfile(paths["1.0"]):
         return None
     scores = {s: _read_json(p) for s, p in paths.items() if os.path.isfile(p)}
-    run_arm = arm[:-len(RAW)] if arm.endswith(RAW) else arm
+    run_arm = arm.removesuffix(RAW)
     info = arm_info(run_arm, runs, evals)
     flags = dict(info.get("flags", {}))
     if run_arm != arm and "ema" in flags:

@@ -252,17 +252,19 @@ def _train_locked(config, strategy, policy, why):
     steps_per_epoch = config.steps_per_epoch or max(len(train_spec) // config.batch_size, 1)
     try:
         state = resolve_state(config, steps_per_epoch)
-        if state is not None:
-            check_ema(config.ema, steps_per_epoch * state.epochs)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     if state is None:
         return None
+    total_steps = steps_per_epoch * state.epochs
+    try:
+        check_ema(config.ema, total_steps)
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
     seed = state.flags["seed"]
     keras.utils.set_random_seed(seed)
     keras.mixed_precision.set_global_policy(policy)
     print(f"precision: {why}")
-    total_steps = steps_per_epoch * state.epochs
     resuming = state.step > 0
 
     calibration = None
