@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 declare -A ARMS=(
   [control_s0]="--seed 0"
   [control_s1]="--seed 1"
-  [control_s2]="--seed 2"                                # a third seed (control_s1 ran in float32)
+  [control_s2]="--seed 2"                                # optional fourth control run (ema_s0.raw is a third)
   [upscale15_s0]="--scale-range 1.125 3.0 --seed 0"      # frames upscaled 1.5x, then the usual 0.75-2.0
   [auxown_s0]="--aux-resolution own --seed 0"
   [jitter02_s0]="--color-jitter 0.2 --seed 0"             # half the photometric jitter (default 0.4)
