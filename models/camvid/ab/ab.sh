@@ -14,7 +14,10 @@
 # the evaluations already written; an arm scored and recorded without its run folder (a
 # fresh clone) is skipped. PRECISION (default auto: mixed_bfloat16 where the CPU
 # has bf16 in hardware, else float32) is the training's --precision; compare arms of one
-# precision only (benchmarks.ab_table prints each arm's).
+# precision only (benchmarks.ab_table prints each arm's). COMMIT_STATE_EVERY=H passes
+# --commit-state-every H: the arm's run state is committed every H hours and on SIGTERM
+# (which stops it after the current epoch), so an arm longer than a session resumes with
+# the same command on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 DATA=${DATA:-../shared/data/camvid}
@@ -51,7 +54,11 @@ for arm in ${@:-$ORDER}; do
   python -m training.train --dataset camvid --data-dir "$DATA" --protocol drive-holdout \
     --out-dir "runs/ab/$arm" --batch-size 8 --crop 256 320 --epochs "$EPOCHS" --steps-per-epoch 45 \
     --warmup-steps 100 --val-every 10 --val-batch-size 4 --cache --log-every 45 --export last \
-    --precision "$PRECISION" ${ARMS[$arm]}
+    --precision "$PRECISION" ${ARMS[$arm]} ${COMMIT_STATE_EVERY:+--commit-state-every "$COMMIT_STATE_EVERY"}
+  if [[ ! -f "runs/ab/$arm/model.keras" ]]; then  # SIGTERM: the run state is saved, not the model
+    stamp "stopped before $arm's last epoch: its state is in runs/ab/$arm; re-run the same command to resume"
+    exit 1
+  fi
   # flags, steps, hours, precision and CPU line, committed beside the evaluations
   python -m benchmarks.ab_table --record "$arm" --runs runs/ab --eval "$OUT" >/dev/null
   # an --ema arm exports the average; its last checkpoint holds the same run's raw weights
